@@ -1,0 +1,7 @@
+"""Models of the tracker core: people, the audit trail, flagged content and cases."""
+
+from .accounts import Role, User
+from .audit import AuditEntry, Heartbeat
+from .content import Case, CaseItem, Category, FlaggedItem
+
+__all__ = ["AuditEntry", "Case", "CaseItem", "Category", "FlaggedItem", "Heartbeat", "Role", "User"]

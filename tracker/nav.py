@@ -1,0 +1,7 @@
+from django.utils.translation import gettext_lazy as _
+
+from tracker.navigation import NavEntry
+
+ENTRIES = [
+    NavEntry(_("Audit trail"), "audit-list", "tracker.view_auditentry", order=90),
+]

@@ -1,0 +1,87 @@
+"""What each role may do, as Django permissions on the role's group.
+
+Each project app lists its grants in `<app>/roles.py` as `GRANTS = {role: [perm, ...]}`
+with perms as "app_label.codename". Auditors additionally get every `view_*`
+permission of the project apps; administrators get every permission of them.
+`sync_role_permissions` runs after every migrate, so a new model's permissions
+reach the roles without a hand-written migration.
+"""
+
+from importlib import import_module
+
+from django.contrib.auth.models import Group, Permission
+
+from tracker.models.accounts import Role
+
+PROJECT_APPS = ("tracker", "platforms", "notices", "blocking")
+AUDIT_WRITE_PERMISSIONS = ("add_auditentry", "change_auditentry", "delete_auditentry")
+
+GRANTS = {
+    Role.ANALYST: [
+        "tracker.view_category",
+        "tracker.view_flaggeditem",
+        "tracker.add_flaggeditem",
+        "tracker.change_flaggeditem",
+        "tracker.verify_flaggeditem",
+        "tracker.view_case",
+        "tracker.add_case",
+        "tracker.change_case",
+    ],
+    Role.LIAISON_OFFICER: [
+        "tracker.view_category",
+        "tracker.view_flaggeditem",
+        "tracker.view_case",
+    ],
+    Role.SUPERVISOR: [
+        "tracker.view_category",
+        "tracker.view_flaggeditem",
+        "tracker.add_flaggeditem",
+        "tracker.change_flaggeditem",
+        "tracker.verify_flaggeditem",
+        "tracker.view_case",
+        "tracker.add_case",
+        "tracker.change_case",
+        "tracker.view_auditentry",
+    ],
+    Role.ISP: [],
+}
+
+
+def collect_grants() -> dict[str, set[str]]:
+    merged: dict[str, set[str]] = {role.value: set() for role in Role}
+    for app in PROJECT_APPS:
+        try:
+            module = import_module(f"{app}.roles")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.roles":
+                raise
+            continue
+        for role, perms in getattr(module, "GRANTS", {}).items():
+            merged[str(role)].update(perms)
+    return merged
+
+
+def _permissions(qualified: set[str]) -> list[Permission]:
+    wanted = {tuple(name.split(".", 1)) for name in qualified}
+    found = Permission.objects.filter(content_type__app_label__in={app for app, _ in wanted}).select_related(
+        "content_type"
+    )
+    return [perm for perm in found if (perm.content_type.app_label, perm.codename) in wanted]
+
+
+def sync_role_permissions(**kwargs) -> None:
+    """Create the role groups and set their permissions to exactly what the grants say."""
+    grants = collect_grants()
+    project_perms = Permission.objects.filter(content_type__app_label__in=PROJECT_APPS)
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        if role == Role.ADMINISTRATOR:
+            # Administrators run the system but cannot rewrite its history.
+            perms = list(project_perms.exclude(codename__in=AUDIT_WRITE_PERMISSIONS)) + list(
+                Permission.objects.filter(content_type__app_label="auth")
+            )
+        elif role == Role.AUDITOR:
+            perms = list(project_perms.filter(codename__startswith="view_"))
+        else:
+            perms = _permissions(grants[role.value])
+        group.permissions.set(perms)
