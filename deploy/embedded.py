@@ -40,8 +40,21 @@ def start_redis(port: int) -> subprocess.Popen:
     data = VAR / "redis"
     data.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [redis_binary(), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data),
-         "--save", "60 1", "--appendonly", "no", "--logfile", str(VAR / "redis.log")],  # fmt: skip
+        [
+            redis_binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data),
+            "--save",
+            "60 1",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(VAR / "redis.log"),
+        ],
         start_new_session=True,
     )
     deadline = time.monotonic() + 10
@@ -93,8 +106,18 @@ def main() -> None:
     commands = {
         "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         "worker": [PYTHON, "-m", "celery", "-A", "tracker", "worker", "--concurrency", "2", "--loglevel", "INFO"],
-        "beat": [PYTHON, "-m", "celery", "-A", "tracker", "beat", "--loglevel", "INFO",
-                 "--pidfile", str(VAR / "celerybeat.pid")],  # fmt: skip
+        "beat": [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "tracker",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--pidfile",
+            str(VAR / "celerybeat.pid"),
+        ],
     }
     (VAR / "celerybeat.pid").unlink(missing_ok=True)
     for name, command in commands.items():

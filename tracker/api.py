@@ -42,9 +42,21 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = [
-            "id", "at", "actor", "actor_label", "source", "remote_addr", "action", "model", "object_id",
-            "object_repr", "from_state", "to_state", "changes", "reason",
-        ]  # fmt: skip
+            "id",
+            "at",
+            "actor",
+            "actor_label",
+            "source",
+            "remote_addr",
+            "action",
+            "model",
+            "object_id",
+            "object_repr",
+            "from_state",
+            "to_state",
+            "changes",
+            "reason",
+        ]
 
     def get_model(self, entry) -> str:
         return f"{entry.content_type.app_label}.{entry.content_type.model}"

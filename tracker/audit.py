@@ -26,7 +26,7 @@ class AuditContext:
     actor_label: str = ""
 
 
-_current = contextvars.ContextVar("audit_context", default=AuditContext())
+_current = contextvars.ContextVar("audit_context", default=AuditContext())  # noqa: B039 - frozen
 
 
 @contextmanager
@@ -51,9 +51,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for the fields whose value changed."""
     return {
-        name: [before.get(name), value]
-        for name, value in after.items()
-        if name not in before or before[name] != value
+        name: [before.get(name), value] for name, value in after.items() if name not in before or before[name] != value
     }
 
 
@@ -90,9 +88,7 @@ def record(
 
 
 def record_creation(obj: models.Model, *, actor=None, reason: str = "") -> AuditEntry:
-    return record(
-        obj=obj, action=AuditEntry.Action.CREATE, actor=actor, changes=diff({}, snapshot(obj)), reason=reason
-    )
+    return record(obj=obj, action=AuditEntry.Action.CREATE, actor=actor, changes=diff({}, snapshot(obj)), reason=reason)
 
 
 def record_transition(obj: models.Model, *, actor, from_state: str, to_state: str, reason: str = "", at=None):

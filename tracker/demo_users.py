@@ -20,7 +20,8 @@ DEMO_USERS = [
 def load(stdout) -> None:
     for username, first, last, role in DEMO_USERS:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@ministry.invalid"}
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@ministry.invalid"},
         )
         if created:
             user.set_password(DEMO_PASSWORD)

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from tracker import health
 from tracker.api import AuditEntryFilter
-from tracker.rest import error_body
 from tracker.models import AuditEntry, Role
 from tracker.models.accounts import TIME_ZONE_CHOICES
+from tracker.rest import error_body
 
 
 @login_required
@@ -59,9 +59,9 @@ def preferences_form(request):
 @login_required
 @permission_required("tracker.view_auditentry", raise_exception=True)
 def audit_list(request):
-    entries = AuditEntryFilter(
-        request.GET, queryset=AuditEntry.objects.select_related("content_type")
-    ).qs.order_by("-at", "-id")
+    entries = AuditEntryFilter(request.GET, queryset=AuditEntry.objects.select_related("content_type")).qs.order_by(
+        "-at", "-id"
+    )
     if request.GET.get("format") == "csv":
         return _audit_csv(entries)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
@@ -93,10 +93,17 @@ def _audit_csv(entries):
         for entry in entries.iterator(chunk_size=2000):
             yield writer.writerow(
                 [
-                    entry.at.isoformat(), entry.actor_label, entry.source, entry.action,
-                    f"{entry.content_type.app_label}.{entry.content_type.model}", entry.object_id,
-                    entry.object_repr, entry.from_state, entry.to_state, entry.reason,
-                ]  # fmt: skip
+                    entry.at.isoformat(),
+                    entry.actor_label,
+                    entry.source,
+                    entry.action,
+                    f"{entry.content_type.app_label}.{entry.content_type.model}",
+                    entry.object_id,
+                    entry.object_repr,
+                    entry.from_state,
+                    entry.to_state,
+                    entry.reason,
+                ]
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
@@ -107,7 +114,9 @@ def _audit_csv(entries):
 @never_cache
 def healthz(request):
     healthy, checks = health.report()
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 def _wants_json(request) -> bool:

@@ -22,7 +22,9 @@ def test_a_change_records_who_when_what_and_from_where(analyst):
     before = audit.snapshot(category)
     category.name = "Terrorisme"
     with audit.audit_context(AuditEntry.Source.API, remote_addr="10.1.2.3"):
-        entry = audit.record(obj=category, action="change", actor=analyst, changes=audit.diff(before, audit.snapshot(category)))
+        entry = audit.record(
+            obj=category, action="change", actor=analyst, changes=audit.diff(before, audit.snapshot(category))
+        )
     assert (entry.actor, entry.source, entry.remote_addr) == (analyst, "api", "10.1.2.3")
     assert entry.changes == {"name": ["Terrorism", "Terrorisme"]}
 

@@ -36,12 +36,12 @@ def remove_roles(apps, schema_editor):
 
 def add_audit_guard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(AUDIT_GUARD)
+        schema_editor.execute(AUDIT_GUARD, params=None)
 
 
 def remove_audit_guard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(AUDIT_GUARD_REVERSE)
+        schema_editor.execute(AUDIT_GUARD_REVERSE, params=None)
 
 
 def schedule_heartbeat(apps, schema_editor):
