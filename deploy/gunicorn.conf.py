@@ -1,0 +1,12 @@
+"""Gunicorn settings for production (`gunicorn -c deploy/gunicorn.conf.py tracker.wsgi`)."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Streaming blocklist exports can be long; keep-alive short for a reverse proxy in front.
+keepalive = 5
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
