@@ -113,3 +113,12 @@ def _actor_label(actor, context: AuditContext) -> str:
     if actor is not None and getattr(actor, "is_authenticated", False):
         return actor.get_username()
     return context.actor_label or context.source
+
+
+def begin_task_context(task_name: str) -> contextvars.Token:
+    """Mark what a Celery task writes as coming from that task (see tracker/celery.py)."""
+    return _current.set(AuditContext(source=AuditEntry.Source.TASK, actor_label=task_name))
+
+
+def end_task_context(token: contextvars.Token) -> None:
+    _current.reset(token)

@@ -91,3 +91,17 @@ def test_audit_list_query_count_does_not_grow_with_entries(client, auditor, djan
             audit.record_creation(category, actor=auditor)
         with django_assert_max_num_queries(8):
             client.get(reverse("audit-list"))
+
+
+def test_what_a_task_writes_is_audited_as_coming_from_that_task():
+    from tracker.celery import app
+
+    @app.task(name="tests.audit_probe")
+    def audit_probe(category_id):
+        from tracker.models import Category
+
+        return audit.record(obj=Category.objects.get(pk=category_id), action="event").pk
+
+    category = CategoryFactory()
+    entry = AuditEntry.objects.get(pk=audit_probe.apply(args=[category.pk]).get())
+    assert (entry.source, entry.actor_label, entry.actor) == ("task", "tests.audit_probe", None)
