@@ -38,11 +38,15 @@ def audit_context(source: str, remote_addr: str | None = None, actor_label: str 
         _current.reset(token)
 
 
+# Never copied into the audit trail, whatever the record.
+SECRET_FIELDS = frozenset({"password"})
+
+
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    """The values of a record's concrete fields, as they would be stored (FKs as ids)."""
+    """The values of a record's concrete fields, as they would be stored (FKs as ids); secrets left out."""
     values = {}
     for field in instance._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
+        if field.name in SECRET_FIELDS or (fields is not None and field.name not in fields):
             continue
         values[field.name] = field.value_from_object(instance)
     return values

@@ -4,6 +4,7 @@ import os
 
 from django.contrib.auth.models import Group
 
+from tracker import audit
 from tracker.models import Role, User
 
 DEMO_PASSWORD = os.environ.get("TRACKER_DEMO_PASSWORD", "demo-password-2017")
@@ -26,5 +27,6 @@ def load(stdout) -> None:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+            audit.record_creation(user, reason=f"demo account ({role.label})")
         user.groups.add(Group.objects.get(name=role))
     stdout.write(f"Demo users: {', '.join(u[0] for u in DEMO_USERS)} (password: {DEMO_PASSWORD})")

@@ -105,3 +105,8 @@ def test_what_a_task_writes_is_audited_as_coming_from_that_task():
     category = CategoryFactory()
     entry = AuditEntry.objects.get(pk=audit_probe.apply(args=[category.pk]).get())
     assert (entry.source, entry.actor_label, entry.actor) == ("task", "tests.audit_probe", None)
+
+
+def test_password_hashes_never_reach_the_trail(analyst):
+    entry = audit.record_creation(analyst)
+    assert "password" not in entry.changes and entry.changes["username"] == [None, analyst.username]
