@@ -1,13 +1,12 @@
 """The UI shell: home, preferences, the audit trail for auditors, health, error pages."""
 
-import csv
 import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import translation
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from tracker import health
 from tracker.api import AuditEntryFilter
+from tracker.csv_export import stream_csv
 from tracker.models import AuditEntry, Role
 from tracker.models.accounts import TIME_ZONE_CHOICES
 from tracker.rest import error_body
@@ -79,36 +79,17 @@ def audit_list(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _audit_csv(entries):
-    writer = csv.writer(_Echo())
     header = ["at_utc", "actor", "source", "action", "model", "object_id", "record", "from", "to", "reason"]
-
-    def rows():
-        yield writer.writerow(header)
-        for entry in entries.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    entry.at.isoformat(),
-                    entry.actor_label,
-                    entry.source,
-                    entry.action,
-                    f"{entry.content_type.app_label}.{entry.content_type.model}",
-                    entry.object_id,
-                    entry.object_repr,
-                    entry.from_state,
-                    entry.to_state,
-                    entry.reason,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    return response
+    rows = (
+        [
+            entry.at.isoformat(), entry.actor_label, entry.source, entry.action,
+            f"{entry.content_type.app_label}.{entry.content_type.model}", entry.object_id,
+            entry.object_repr, entry.from_state, entry.to_state, entry.reason,
+        ]
+        for entry in entries.iterator(chunk_size=2000)
+    )  # fmt: skip
+    return stream_csv("audit-trail.csv", header, rows)
 
 
 @never_cache
