@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if public_key and Path(public_key).is_file():
             text = Path(public_key).read_text()
         try:
-            record = verify(export, signature or Path(f"{export}.sig"), load_public_key(text))
+            record = verify(Path(export), Path(signature or f"{export}.sig"), load_public_key(text))
         except ValueError as exc:
             raise CommandError(f"{export}: {exc}") from None
         self.stdout.write(f"OK: {export} is the {record['format']} export of blocklist version {record['serial']}")
