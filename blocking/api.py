@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from tracker.errors import NotPermitted
 
 from . import exports, services, signing
-from .models import ISP, BlocklistVersion, BlockOrder, OrderRecipient
+from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipient
 
 
 class RecipientSerializer(serializers.ModelSerializer):
@@ -94,17 +94,15 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return super().get_permissions()
 
     def get_queryset(self):
-        orders = BlockOrder.objects.select_related("lifts").prefetch_related(
-            "names", Prefetch("recipients", OrderRecipient.objects.select_related("isp"))
-        )
-        account = getattr(self.request.user, "isp_account", None)
+        orders = BlockOrder.objects.select_related("lifts").prefetch_related("names")
+        recipients = OrderRecipient.objects.select_related("isp")
         if self.request.user.has_role("isp"):
+            account = ISPAccount.objects.filter(user=self.request.user).first()
             if account is None:
                 return orders.none()
-            orders = orders.filter(recipients__isp=account.isp_id).prefetch_related(
-                Prefetch("recipients", OrderRecipient.objects.filter(isp=account.isp_id).select_related("isp"))
-            )
-        return orders.order_by("-effective_at", "-id")
+            orders = orders.filter(recipients__isp=account.isp_id)
+            recipients = recipients.filter(isp=account.isp_id)  # not the other ISPs' reports
+        return orders.prefetch_related(Prefetch("recipients", recipients)).order_by("-effective_at", "-id")
 
     def create(self, request):
         data = OrderInput(data=request.data)
