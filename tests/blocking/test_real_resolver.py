@@ -55,12 +55,12 @@ def ask(name: str, port: int):
 
 
 class Unbound:
-    def __init__(self, directory: Path, rpz: Path | None):
+    def __init__(self, directory: Path, rpz: Path | None, zone: str = TEST_ZONE):
         self.binary = require_program("unbound", "unbound")
         self.directory, self.port = directory, free_port()
         directory.mkdir()
         (directory / "root.zone").write_text(ROOT_ZONE)
-        (directory / "test.zone").write_text(TEST_ZONE)
+        (directory / "test.zone").write_text(zone)
         rpz_clause = ""
         if rpz is not None:
             shutil.copy(rpz, directory / "blocklist.rpz")
