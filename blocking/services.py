@@ -248,10 +248,11 @@ def submit_for_approval(*, order: BlockOrder, actor, now=None) -> BlockOrder:
     return order
 
 
-def approve_order(*, order: BlockOrder, actor, password: str, now=None) -> BlockOrder:
+def approve_order(*, order: BlockOrder, actor, password: str, now=None, schedule: bool = True) -> BlockOrder:
     """Four eyes: a second supervisor approves, confirming their password again.
 
-    After commit the issue task is queued for the effective time (the sweep catches it too).
+    After commit the issue task is queued for the effective time (the sweep catches it too);
+    `schedule=False` leaves it to the sweep (the demo's historical records).
     """
     _require(actor, "blocking.approve_blockorder")
     if actor.pk == order.proposed_by_id:
@@ -265,7 +266,8 @@ def approve_order(*, order: BlockOrder, actor, password: str, now=None) -> Block
         order.approved_by, order.approved_at, order.next_action_at = actor, now, order.effective_at
         order.save(update_fields=["approved_by", "approved_at", "next_action_at"])
         order_id, eta = order.pk, order.effective_at
-        transaction.on_commit(lambda: _queue_issue(order_id, eta))
+        if schedule:
+            transaction.on_commit(lambda: _queue_issue(order_id, eta))
     return order
 
 
@@ -295,13 +297,13 @@ def withdraw_order(*, order: BlockOrder, actor, reason: str) -> BlockOrder:
     return order
 
 
-def issue_order(*, order_id: int, now=None) -> BlockOrder | None:
+def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder | None:
     """Issue an approved order whose effective time has come, and put it in force. Safe to run twice.
 
     1. Claim the order (approved, due) with a row lock, skipping one another worker holds.
     2. Make one recipient row per bound ISP, with its deadlines.
     3. Change the blocklist (a new version) and move the order to in force.
-    4. After commit, mail the order to each ISP.
+    4. After commit, mail the order to each ISP (unless `notify=False`: the demo's historical records).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -339,7 +341,8 @@ def issue_order(*, order_id: int, now=None) -> BlockOrder | None:
         if order.kind == BlockOrder.Kind.LIFT:
             _mark_lifted_orders(now=now, reason=order.reference)
         recipient_ids = [recipient.pk for recipient in recipients]
-        transaction.on_commit(lambda: _queue_order_emails(recipient_ids))
+        if notify:
+            transaction.on_commit(lambda: _queue_order_emails(recipient_ids))
     return order
 
 
