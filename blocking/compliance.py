@@ -18,7 +18,6 @@ from .exports import block_page_target, current_serial
 from .models import ISP, BlocklistChange, BlocklistEntry, ComplianceCheck
 
 
-
 def names_to_check(limit: int) -> tuple[list[str], list[str]]:
     """(names that must be blocked, names lifted that must resolve again): the most recent changes first."""
     # A subtree is checked at its own name (the RPZ blocks it too): a made-up name under it would get
@@ -54,10 +53,7 @@ def query(name: str, host: str, port: int, timeout: float) -> tuple[bool | None,
         return None, f"no answer: {exc.__class__.__name__}"
     rcode = dns.rcode.to_text(response.rcode())
     cnames = [
-        rdata.target.to_text()
-        for rrset in response.answer
-        if rrset.rdtype == dns.rdatatype.CNAME
-        for rdata in rrset
+        rdata.target.to_text() for rrset in response.answer if rrset.rdtype == dns.rdatatype.CNAME for rdata in rrset
     ]
     target = block_page_target()
     blocked = response.rcode() == dns.rcode.NXDOMAIN if target == "." else target.lower() in cnames
@@ -74,7 +70,10 @@ def check_isp(*, isp: ISP, limit: int | None = None, now=None) -> list[Complianc
     checks = []
     for host, port in isp.resolvers():
         resolver = f"{host}:{port}"
-        for names, expected in ((blocked, ComplianceCheck.Expected.BLOCKED), (lifted, ComplianceCheck.Expected.RESOLVES)):
+        for names, expected in (
+            (blocked, ComplianceCheck.Expected.BLOCKED),
+            (lifted, ComplianceCheck.Expected.RESOLVES),
+        ):
             for name in names:
                 shows_block, answer = query(name, host, port, timeout)
                 if shows_block is None:

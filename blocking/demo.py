@@ -52,9 +52,7 @@ def load(stdout) -> None:
         )
         isps.append(isp)
         if username:
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": name, "email": email}
-            )
+            user, created = User.objects.get_or_create(username=username, defaults={"first_name": name, "email": email})
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
@@ -113,14 +111,18 @@ def load(stdout) -> None:
     )
     services.issue_order(order_id=lift.pk, now=at("2017-08-10", "12:00"), notify=False)
     _isp_reports(lift, "2017-08-10")
-    stdout.write(f"Demo orders: {order.reference} (11 Telegram names, 14 July 2017 11:30 WIB), lifted by {lift.reference}")
+    stdout.write(
+        f"Demo orders: {order.reference} (11 Telegram names, 14 July 2017 11:30 WIB), lifted by {lift.reference}"
+    )
 
 
 def _isp_reports(order: BlockOrder, day: str) -> None:
     """Mail went out at issue; the ISPs with API accounts acknowledged and reported within hours."""
     issued = order.issued_at
     OrderRecipient.objects.filter(order=order).update(email_status=OrderRecipient.Email.SENT, emailed_at=issued)
-    for hour, recipient in zip(("12:10", "12:40", "13:15"), order.recipients.filter(isp__accounts__isnull=False)):
+    for hour, recipient in zip(
+        ("12:10", "12:40", "13:15"), order.recipients.filter(isp__accounts__isnull=False), strict=False
+    ):
         user = recipient.isp.accounts.first().user
         services.acknowledge_order(recipient=recipient, actor=user, now=at(day, hour))
         services.report_implemented(recipient=recipient, actor=user, now=at(day, "15:00"))

@@ -91,7 +91,12 @@ def get_diff(from_serial: int, to_serial: int) -> Export:
     path = export_dir() / f"{filename}.{_stamp(to_serial)}"
     if not path.exists():
         _write_signed(
-            path, kind="diff", serial=f"{from_serial}-{to_serial}", filename=filename, lines=_diff_lines(from_serial, to_serial))
+            path,
+            kind="diff",
+            serial=f"{from_serial}-{to_serial}",
+            filename=filename,
+            lines=_diff_lines(from_serial, to_serial),
+        )
     return Export(path, Path(f"{path}.sig"), filename, "text/plain; charset=us-ascii")
 
 
@@ -107,8 +112,6 @@ def diff_rows(from_serial: int, to_serial: int):
         .exclude(adds=F("removes"))
         .order_by("name", "subtree")
     )
-
-
 
 
 def _diff_lines(from_serial: int, to_serial: int):
@@ -153,9 +156,7 @@ def _write_signed(path: Path, *, kind: str, serial: str, filename: str, lines) -
         digest.update(buffer)
         handle.write(buffer)
         size += len(buffer)
-    record = signing.signature_record(
-        kind=kind, serial=serial, size=size, sha256=digest.hexdigest(), filename=filename
-    )
+    record = signing.signature_record(kind=kind, serial=serial, size=size, sha256=digest.hexdigest(), filename=filename)
     signature_temporary = temporary.with_suffix(".sig.tmp")
     signature_temporary.write_text(record)
     signature_temporary.replace(Path(f"{path}.sig"))

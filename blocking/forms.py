@@ -41,6 +41,4 @@ class LiftForm(forms.Form):
     justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3}))
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}))
     effective_at = forms.DateTimeField(label=_("Effective from"), widget=DateTimeInput())
-    ends_at = forms.DateTimeField(
-        label=_("Block resumes at (optional)"), widget=DateTimeInput(), required=False
-    )
+    ends_at = forms.DateTimeField(label=_("Block resumes at (optional)"), widget=DateTimeInput(), required=False)

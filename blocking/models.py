@@ -112,11 +112,13 @@ class BlockOrder(models.Model):
     case = models.ForeignKey(
         "tracker.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="block_orders"
     )
-    proposal = models.ForeignKey(
-        BlockProposal, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
-    )
+    proposal = models.ForeignKey(BlockProposal, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     lifts = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="lift_orders",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lift_orders",
         help_text=_("for a lift order: the block order it ends"),
     )
     notice_references = models.TextField(_("notices behind it"), blank=True)
@@ -249,6 +251,9 @@ class BlocklistEntry(models.Model):
             models.Index(fields=["order"], name="blocklistentry_order"),
         ]
 
+    def __str__(self) -> str:
+        return f"*.{self.name}" if self.subtree else self.name
+
 
 class BlocklistChange(models.Model):
     """A name added to or removed from the blocklist in one version: a diff reads these, never the list."""
@@ -264,6 +269,9 @@ class BlocklistChange(models.Model):
             # diff between versions: serial > from AND serial <= to
             models.Index(fields=["serial"], name="blocklistchange_serial"),
         ]
+
+    def __str__(self) -> str:
+        return f"v{self.serial} {'+' if self.added else '-'}{'*.' if self.subtree else ''}{self.name}"
 
 
 class ComplianceCheck(models.Model):
@@ -293,3 +301,6 @@ class ComplianceCheck(models.Model):
             # ISP page: latest checks of one ISP
             models.Index(fields=["isp", "checked_at"], name="compliancecheck_isp"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.isp} {self.resolver} {self.name}: {self.result}"

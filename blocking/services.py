@@ -372,9 +372,7 @@ def end_order(*, order_id: int, now=None) -> BlockOrder | None:
 def _mark_lifted_orders(*, now, reason: str) -> None:
     """Block orders in force with no name left in the list are lifted."""
     in_force = BlockOrder.objects.filter(kind=BlockOrder.Kind.BLOCK, status=Status.IN_FORCE)
-    still = set(
-        BlocklistEntry.objects.filter(order__in=in_force).values_list("order_id", flat=True).distinct()
-    )
+    still = set(BlocklistEntry.objects.filter(order__in=in_force).values_list("order_id", flat=True).distinct())
     for order in in_force.exclude(pk__in=still).select_for_update():
         _move(order, Status.LIFTED, actor=None, at=now, reason=reason)
         order.ended_at, order.next_action_at = now, None
@@ -450,7 +448,9 @@ def chase_recipient(*, recipient_id: int, now=None) -> str | None:
         done = None
         if recipient.implemented_at is None and now >= recipient.implement_due_at and not recipient.escalated_at:
             recipient.escalated_at, done = now, "escalated"
-        elif recipient.acknowledged_at is None and recipient.reminders_sent == 0 and now >= recipient.acknowledge_due_at:
+        elif (
+            recipient.acknowledged_at is None and recipient.reminders_sent == 0 and now >= recipient.acknowledge_due_at
+        ):
             recipient.reminders_sent, done = 1, "reminded"
         recipient.next_action_at = next_recipient_action(recipient)
         recipient.save(update_fields=["escalated_at", "reminders_sent", "next_action_at"])
@@ -536,9 +536,7 @@ def _absent(names) -> list[BlockedName]:
     wanted = sorted(set(names))
     present = set()
     for chunk in _chunks(wanted):
-        present.update(
-            BlocklistEntry.objects.filter(name__in={n.name for n in chunk}).values_list("name", "subtree")
-        )
+        present.update(BlocklistEntry.objects.filter(name__in={n.name for n in chunk}).values_list("name", "subtree"))
     return [n for n in wanted if (n.name, n.subtree) not in present]
 
 

@@ -25,8 +25,10 @@ ui_permission = permission_required("blocking.view_isp", raise_exception=True)
 @login_required
 @ui_permission
 def order_list(request):
-    orders = BlockOrder.objects.select_related("case", "lifts").annotate(name_count=Count("names")).order_by(
-        "-effective_at", "-id"
+    orders = (
+        BlockOrder.objects.select_related("case", "lifts")
+        .annotate(name_count=Count("names"))
+        .order_by("-effective_at", "-id")
     )
     status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
     if status:
@@ -40,8 +42,15 @@ def order_list(request):
         writer.writerow(["reference", "kind", "status", "names", "effective_at", "ends_at", "case"])
         for order in orders:
             writer.writerow(
-                [order.reference, order.kind, order.status, order.name_count, order.effective_at.isoformat(),
-                 order.ends_at.isoformat() if order.ends_at else "", order.case.title if order.case else ""]
+                [
+                    order.reference,
+                    order.kind,
+                    order.status,
+                    order.name_count,
+                    order.effective_at.isoformat(),
+                    order.ends_at.isoformat() if order.ends_at else "",
+                    order.case.title if order.case else "",
+                ]
             )
         return response
     query = request.GET.copy()
@@ -127,9 +136,11 @@ def order_detail(request, pk):
     for recipient in recipients:
         recipient.overdue = recipient.is_overdue(now)
     names = order.names.all()
-    in_force = set(
-        BlocklistEntry.objects.filter(order=order).values_list("name", "subtree")
-    ) if order.kind == BlockOrder.Kind.BLOCK else set()
+    in_force = (
+        set(BlocklistEntry.objects.filter(order=order).values_list("name", "subtree"))
+        if order.kind == BlockOrder.Kind.BLOCK
+        else set()
+    )
     return render(
         request,
         "blocking/order_detail.html",
@@ -243,5 +254,3 @@ def isp_check(request, pk):
     check_compliance.delay(isp.pk)
     messages.success(request, _("Compliance check of %(isp)s queued.") % {"isp": isp.name})
     return redirect("blocking-isp-list")
-
-

@@ -89,8 +89,12 @@ def test_rpz_export_rate_and_memory_beside_copy_and_a_small_diff(supervisor):
     require_postgresql()
     now = timezone.now()
     order = BlockOrder.objects.create(
-        reference="BO-BENCH", justification="bench", legal_basis="bench", effective_at=now,
-        proposed_by=supervisor, status=BlockOrder.Status.IN_FORCE,
+        reference="BO-BENCH",
+        justification="bench",
+        legal_basis="bench",
+        effective_at=now,
+        proposed_by=supervisor,
+        status=BlockOrder.Status.IN_FORCE,
     )
     real = real_names()[:NAMES]
     started = time.perf_counter()
@@ -116,9 +120,7 @@ def test_rpz_export_rate_and_memory_beside_copy_and_a_small_diff(supervisor):
     print(f"\nloaded {NAMES:,} names ({len(real):,} real) in {time.perf_counter() - started:.0f} s")
 
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "tracker.settings"}
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
+    child = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     result = json.loads(child.stdout.strip().splitlines()[-1])
     lines = NAMES + NAMES // 10  # subtrees give two lines
     copy_rate = NAMES / result["copy_seconds"]
@@ -153,7 +155,9 @@ def test_rpz_export_rate_and_memory_beside_copy_and_a_small_diff(supervisor):
         cursor.execute(f"EXPLAIN {query}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     print(f"change of 1,000 names:  {change_seconds * 1000:.0f} ms (new version 2)")
-    print(f"signed diff v1 -> v2:   {diff_seconds * 1000:.0f} ms, {diff_lines:,} lines, over {NAMES + 1000:,} change rows")
+    print(
+        f"signed diff v1 -> v2:   {diff_seconds * 1000:.0f} ms, {diff_lines:,} lines, over {NAMES + 1000:,} change rows"
+    )
     print("diff plan: " + " | ".join(line.strip() for line in plan.splitlines()[:6]))
     assert diff_lines == 1000
     assert "blocklistchange_serial" in plan

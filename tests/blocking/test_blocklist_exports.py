@@ -49,7 +49,10 @@ def test_rpz_points_to_a_configured_block_page(in_force):
 def test_list_hosts_csv_and_json_carry_every_name(in_force):
     assert sorted(read("txt").splitlines()[1:]) == ["*.t.me", "web.telegram.org"]
     assert sorted(read("hosts").splitlines()[1:]) == ["0.0.0.0 t.me", "0.0.0.0 web.telegram.org"]
-    assert sorted(read("csv").splitlines()[1:]) == [f"t.me,yes,{in_force.reference}", f"web.telegram.org,no,{in_force.reference}"]
+    assert sorted(read("csv").splitlines()[1:]) == [
+        f"t.me,yes,{in_force.reference}",
+        f"web.telegram.org,no,{in_force.reference}",
+    ]
     document = json.loads(read("json"))
     assert document["version"] == 1
     assert {"name": "t.me", "subtree": True, "order": in_force.reference} in document["names"]
@@ -65,14 +68,20 @@ def test_an_unchanged_file_verifies_offline_and_a_tampered_one_fails(in_force, t
     # Standalone: run in isolated mode from another directory, so nothing of the project is importable.
     ok = subprocess.run(
         [sys.executable, "-I", str(script), str(download), "--public-key", str(tmp_path / "ministry.pub")],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0, ok.stderr
     assert "version 1" in ok.stdout
     download.write_bytes(download.read_bytes().replace(b"web.telegram.org", b"web.telegram.orh"))
     bad = subprocess.run(
         [sys.executable, "-I", str(script), str(download), "--public-key", signing.public_key_base64()],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 1
     assert "does not match" in bad.stderr
@@ -98,7 +107,11 @@ def test_diff_lists_names_added_and_removed_between_versions(supervisor, second_
     services.change_blocklist(order=order, remove=parse_names("flip.example.com"))
     diff = exports.get_diff(1, 5)
     assert diff.path.read_text().splitlines()[1:] == ["+new.example.com"]
-    assert exports.get_diff(0, 2).path.read_text().splitlines()[1:] == ["+new.example.com", "+*.t.me", "+web.telegram.org"]
+    assert exports.get_diff(0, 2).path.read_text().splitlines()[1:] == [
+        "+new.example.com",
+        "+*.t.me",
+        "+web.telegram.org",
+    ]
     assert exports.get_diff(2, 3).path.read_text().splitlines()[1:] == ["-web.telegram.org"]
     call_command("verify_blocklist", str(diff.path))
 
@@ -122,13 +135,15 @@ def test_bind_accepts_the_rpz_with_real_names_holding_underscores_and_hyphens(su
     checkzone = require_program("named-checkzone", "bind9-utils")
     names = real_names()
     assert any("_" in name for name in names) and any("-." in name for name in names)
-    order_in_force(proposer=supervisor, approver=second_supervisor, names="\n".join(names + ["*.t.me"]))
+    order_in_force(proposer=supervisor, approver=second_supervisor, names="\n".join([*names, "*.t.me"]))
     for target in ("", "blocked.kominfo.example"):
         with override_settings(BLOCKING_BLOCK_PAGE_TARGET=target):
             export = exports.get_export("rpz")
             check = subprocess.run(
                 [checkzone, "-k", "fail", exports.rpz_zone(), str(export.path)],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
             assert "loaded serial 1" in check.stdout

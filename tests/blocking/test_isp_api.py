@@ -68,8 +68,12 @@ def test_a_supervisor_drafts_through_the_api_and_bad_names_get_a_field_error(api
     client = as_user(api_client, supervisor)
     bad = client.post(
         "/api/v1/block-orders/",
-        {"names": ["t.me", "https://t.me/x"], "justification": "x", "legal_basis": "y",
-         "effective_at": "2030-01-01T00:00:00Z"},
+        {
+            "names": ["t.me", "https://t.me/x"],
+            "justification": "x",
+            "legal_basis": "y",
+            "effective_at": "2030-01-01T00:00:00Z",
+        },
         format="json",
     )
     assert bad.status_code == 400

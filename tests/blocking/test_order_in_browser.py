@@ -20,10 +20,10 @@ from blocking.models import BlocklistEntry, BlockOrder
 from blocking.services import propose_block
 from blocking.tasks import run_sweep
 from blocking.verify_blocklist import load_public_key, verify
+from tests.blocking.test_real_resolver import TEST_ZONE, Unbound, ask
 from tests.conftest import wait_for
 from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
 from tests.factories_blocking import ISPFactory, isp_user
-from tests.blocking.test_real_resolver import TEST_ZONE, Unbound, ask
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

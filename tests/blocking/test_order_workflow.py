@@ -49,14 +49,21 @@ def test_proposal_becomes_an_order_prefilled_with_the_platform_domains(superviso
     assert proposal.status == BlockProposal.Status.ORDERED
     with pytest.raises(TransitionNotAllowed):
         services.create_block_order(
-            actor=supervisor, names=names, justification="x", legal_basis="y",
-            effective_at=timezone.now() + timedelta(hours=1), proposal=proposal,
+            actor=supervisor,
+            names=names,
+            justification="x",
+            legal_basis="y",
+            effective_at=timezone.now() + timedelta(hours=1),
+            proposal=proposal,
         )
 
 
 def test_the_proposer_cannot_approve_their_own_order(supervisor):
     order = services.create_block_order(
-        actor=supervisor, names="t.me", justification="x", legal_basis="y",
+        actor=supervisor,
+        names="t.me",
+        justification="x",
+        legal_basis="y",
         effective_at=timezone.now() + timedelta(hours=1),
     )
     services.submit_for_approval(order=order, actor=supervisor)
@@ -68,7 +75,10 @@ def test_the_proposer_cannot_approve_their_own_order(supervisor):
 
 def test_approval_needs_the_approvers_password(supervisor, second_supervisor):
     order = services.create_block_order(
-        actor=supervisor, names="t.me", justification="x", legal_basis="y",
+        actor=supervisor,
+        names="t.me",
+        justification="x",
+        legal_basis="y",
         effective_at=timezone.now() + timedelta(hours=1),
     )
     services.submit_for_approval(order=order, actor=supervisor)
@@ -82,7 +92,10 @@ def test_approval_needs_the_approvers_password(supervisor, second_supervisor):
 def test_an_analyst_cannot_draft_an_order(analyst):
     with pytest.raises(NotPermitted):
         services.create_block_order(
-            actor=analyst, names="t.me", justification="x", legal_basis="y",
+            actor=analyst,
+            names="t.me",
+            justification="x",
+            legal_basis="y",
             effective_at=timezone.now() + timedelta(hours=1),
         )
 
@@ -90,7 +103,10 @@ def test_an_analyst_cannot_draft_an_order(analyst):
 def test_effective_time_in_the_past_is_refused_and_nothing_saved(supervisor):
     with pytest.raises(DomainError) as error:
         services.create_block_order(
-            actor=supervisor, names="t.me", justification="x", legal_basis="y",
+            actor=supervisor,
+            names="t.me",
+            justification="x",
+            legal_basis="y",
             effective_at=timezone.now() - timedelta(hours=1),
         )
     assert "effective_at" in error.value.fields
@@ -100,7 +116,10 @@ def test_effective_time_in_the_past_is_refused_and_nothing_saved(supervisor):
 def test_invalid_names_are_refused_and_nothing_saved(supervisor):
     with pytest.raises(DomainError) as error:
         services.create_block_order(
-            actor=supervisor, names="t.me\nco.id", justification="x", legal_basis="y",
+            actor=supervisor,
+            names="t.me\nco.id",
+            justification="x",
+            legal_basis="y",
             effective_at=timezone.now() + timedelta(hours=1),
         )
     assert error.value.fields["names"][0].startswith("line 2")
@@ -164,7 +183,11 @@ def test_withdrawn_before_issue_is_never_issued(supervisor, second_supervisor):
 def test_a_lift_removes_some_names_in_a_new_version_and_keeps_history(supervisor, second_supervisor):
     block = order_in_force(proposer=supervisor, approver=second_supervisor, names="a.example.com\nb.example.com")
     lift = services.create_lift_order(
-        actor=supervisor, block_order=block, names="a.example.com", justification="complied", legal_basis="same",
+        actor=supervisor,
+        block_order=block,
+        names="a.example.com",
+        justification="complied",
+        legal_basis="same",
         effective_at=timezone.now() + timedelta(hours=1),
     )
     services.submit_for_approval(order=lift, actor=supervisor)
@@ -175,7 +198,10 @@ def test_a_lift_removes_some_names_in_a_new_version_and_keeps_history(supervisor
     block.refresh_from_db()
     assert block.status == BlockOrder.Status.IN_FORCE  # one name still blocked
     rest = services.create_lift_order(
-        actor=supervisor, block_order=block, justification="complied", legal_basis="same",
+        actor=supervisor,
+        block_order=block,
+        justification="complied",
+        legal_basis="same",
         effective_at=timezone.now() + timedelta(hours=1),
     )
     services.submit_for_approval(order=rest, actor=supervisor)
@@ -191,7 +217,11 @@ def test_a_lift_for_a_name_not_in_force_is_refused(supervisor, second_supervisor
     block = order_in_force(proposer=supervisor, approver=second_supervisor, names="a.example.com")
     with pytest.raises(DomainError, match="Not in force"):
         services.create_lift_order(
-            actor=supervisor, block_order=block, names="other.example.com", justification="x", legal_basis="y",
+            actor=supervisor,
+            block_order=block,
+            names="other.example.com",
+            justification="x",
+            legal_basis="y",
             effective_at=timezone.now() + timedelta(hours=1),
         )
     assert BlockOrder.objects.count() == 1
@@ -200,7 +230,10 @@ def test_a_lift_for_a_name_not_in_force_is_refused(supervisor, second_supervisor
 def test_a_block_with_an_end_time_leaves_the_list_then(supervisor, second_supervisor):
     effective = timedelta(minutes=5)
     order = order_in_force(
-        proposer=supervisor, approver=second_supervisor, names="a.example.com", effective_in=effective,
+        proposer=supervisor,
+        approver=second_supervisor,
+        names="a.example.com",
+        effective_in=effective,
         ends_at=timezone.now() + timedelta(days=3),
     )
     with time_machine.travel(order.ends_at, tick=False):
@@ -211,7 +244,9 @@ def test_a_block_with_an_end_time_leaves_the_list_then(supervisor, second_superv
     assert BlocklistVersion.objects.order_by("-serial").first().serial == 2
 
 
-def test_a_late_isp_is_reminded_then_escalated_once_each(supervisor, second_supervisor, django_capture_on_commit_callbacks):
+def test_a_late_isp_is_reminded_then_escalated_once_each(
+    supervisor, second_supervisor, django_capture_on_commit_callbacks
+):
     ISPFactory()
     order = order_in_force(proposer=supervisor, approver=second_supervisor)
     recipient = OrderRecipient.objects.get(order=order)
@@ -224,7 +259,10 @@ def test_a_late_isp_is_reminded_then_escalated_once_each(supervisor, second_supe
     assert len(queued) == 1  # one reminder mail queued after commit
     send_reminder_email(recipient.pk, "reminded")
     assert "Reminder" in mail.outbox[-1].subject
-    with time_machine.travel(implement_due + timedelta(seconds=1), tick=False), django_capture_on_commit_callbacks() as queued:
+    with (
+        time_machine.travel(implement_due + timedelta(seconds=1), tick=False),
+        django_capture_on_commit_callbacks() as queued,
+    ):
         assert run_sweep()["escalated"] == 1
         assert run_sweep()["escalated"] == 0
     assert len(queued) == 1

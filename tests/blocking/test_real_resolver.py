@@ -132,7 +132,11 @@ def test_rpz_export_blocks_in_unbound_and_compliance_tells_blocking_from_non_blo
         proposer=supervisor, approver=second, names="blocked.test\n*.tree.test\nlifted.test\nunder_score.test"
     )
     lift = services.create_lift_order(
-        actor=supervisor, block_order=block, names="lifted.test", justification="complied", legal_basis="same",
+        actor=supervisor,
+        block_order=block,
+        names="lifted.test",
+        justification="complied",
+        legal_basis="same",
         effective_at=timezone.now() + timedelta(minutes=1),
     )
     services.submit_for_approval(order=lift, actor=supervisor)
