@@ -12,6 +12,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 from django.conf import settings
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from .exports import block_page_target, current_serial
@@ -97,13 +98,13 @@ def check_isp(*, isp: ISP, limit: int | None = None, now=None) -> list[Complianc
     return ComplianceCheck.objects.bulk_create(checks)
 
 
-def summary(isp: ISP) -> dict[str, int]:
-    """Counts by result of the ISP's latest check run."""
-    latest = ComplianceCheck.objects.filter(isp=isp).order_by("-checked_at").values_list("checked_at", flat=True)
-    latest = latest.first()
-    if latest is None:
-        return {}
-    counts: dict[str, int] = {}
-    for result in ComplianceCheck.objects.filter(isp=isp, checked_at=latest).values_list("result", flat=True):
-        counts[result] = counts.get(result, 0) + 1
-    return counts
+def latest_summaries() -> dict[int, dict[str, int]]:
+    """{isp id: {result: count}} of each ISP's latest check run, in two queries."""
+    latest = ComplianceCheck.objects.values("isp").annotate(last=Max("checked_at"))
+    runs = Q(pk__in=[])
+    for row in latest:
+        runs |= Q(isp=row["isp"], checked_at=row["last"])
+    summaries: dict[int, dict[str, int]] = {}
+    for row in ComplianceCheck.objects.filter(runs).values("isp", "result").annotate(count=Count("id")):
+        summaries.setdefault(row["isp"], {})[row["result"]] = row["count"]
+    return summaries

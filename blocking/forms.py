@@ -42,3 +42,21 @@ class LiftForm(forms.Form):
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}))
     effective_at = forms.DateTimeField(label=_("Effective from"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Block resumes at (optional)"), widget=DateTimeInput(), required=False)
+
+
+class ISPForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    licence_number = forms.CharField(label=_("Licence number"), max_length=100)
+    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
+    contact_email = forms.EmailField(label=_("Contact email"))
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=50, required=False)
+    resolver_addresses = forms.CharField(
+        label=_("Resolvers to check"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("one IP address a line, optionally with :port; compliance checks query only these"),
+    )
+    accounts = forms.CharField(
+        label=_("API accounts"), required=False, help_text=_("usernames of users in the ISP role, comma separated")
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

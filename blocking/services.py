@@ -25,6 +25,7 @@ from .models import (
     BlocklistVersion,
     BlockOrder,
     BlockProposal,
+    ISPAccount,
     OrderName,
     OrderRecipient,
 )
@@ -583,3 +584,106 @@ def _move(order: BlockOrder, to: str, *, actor, at=None, reason: str = "") -> No
     order.status = to
     order.save(update_fields=["status"])
     audit.record_transition(order, actor=actor, from_state=before, to_state=to, reason=reason, at=at)
+
+
+# --- the ISP registry ----------------------------------------------------------------------------
+
+ISP_FIELDS = [
+    "name",
+    "licence_number",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "resolver_addresses",
+    "is_active",
+]
+
+
+def save_isp(*, actor, isp: ISP | None = None, account_usernames: list[str] | None = None, **values) -> ISP:
+    """Register an ISP or change it; `account_usernames` (users in the "isp" role) replaces its API accounts."""
+    _require(actor, "blocking.change_isp" if isp else "blocking.add_isp")
+    problems = {}
+    resolvers = values.get("resolver_addresses", isp.resolver_addresses if isp else "")
+    bad = _bad_resolver_lines(resolvers)
+    if bad:
+        problems["resolver_addresses"] = [_("Not an IP address (with optional :port): %(line)s") % {"line": bad}]
+    users = []
+    if account_usernames is not None:
+        from tracker.models import User
+
+        found = {user.username: user for user in User.objects.filter(username__in=account_usernames)}
+        for username in account_usernames:
+            user = found.get(username)
+            if user is None or not user.groups.filter(name="isp").exists():
+                problems.setdefault("accounts", []).append(
+                    _("%(user)s is not a user in the ISP role") % {"user": username}
+                )
+            elif _reports_elsewhere(user, isp):
+                problems.setdefault("accounts", []).append(
+                    _("%(user)s already reports for another ISP") % {"user": username}
+                )
+            else:
+                users.append(user)
+    others = ISP.objects.exclude(pk=isp.pk) if isp else ISP.objects.all()
+    for field in ("name", "licence_number"):
+        if field in values and others.filter(**{f"{field}__iexact": values[field]}).exists():
+            problems[field] = [_("Another ISP already has this %(field)s.") % {"field": field.replace("_", " ")}]
+    if problems:
+        raise DomainError(next(iter(problems.values()))[0], fields=problems)
+    with transaction.atomic():
+        if isp is None:
+            isp = ISP.objects.create(**{name: values[name] for name in ISP_FIELDS if name in values})
+            audit.record_creation(isp, actor=actor)
+        else:
+            isp = ISP.objects.select_for_update().get(pk=isp.pk)
+            before = audit.snapshot(isp)
+            for name in ISP_FIELDS:
+                if name in values:
+                    setattr(isp, name, values[name])
+            isp.save()
+            changes = audit.diff(before, audit.snapshot(isp))
+            if changes:
+                audit.record(obj=isp, action=AuditEntry.Action.CHANGE, actor=actor, changes=changes)
+        if account_usernames is not None:
+            current = set(isp.accounts.values_list("user__username", flat=True))
+            wanted = {user.username for user in users}
+            if current != wanted:
+                isp.accounts.exclude(user__username__in=wanted).delete()
+                for user in users:
+                    ISPAccount.objects.get_or_create(isp=isp, user=user)
+                audit.record(
+                    obj=isp,
+                    action=AuditEntry.Action.CHANGE,
+                    actor=actor,
+                    changes={"api_accounts": [sorted(current), sorted(wanted)]},
+                )
+    return isp
+
+
+def _reports_elsewhere(user, isp: ISP | None) -> bool:
+    taken = ISPAccount.objects.filter(user=user)
+    if isp is not None:
+        taken = taken.exclude(isp=isp)
+    return taken.exists()
+
+
+def _bad_resolver_lines(text: str) -> str | None:
+    import ipaddress
+
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        host, port = line, "53"
+        if line.startswith("["):
+            host, _sep, rest = line[1:].partition("]")
+            port = rest.lstrip(":") or "53"
+        elif line.count(":") == 1:
+            host, port = line.split(":")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return line
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            return line
+    return None

@@ -10,5 +10,7 @@ urlpatterns = [
     path("blocking/orders/<int:pk>/<slug:step>/", views.order_action, name="blocking-order-action"),
     path("blocking/blocklist/", views.blocklist, name="blocking-blocklist"),
     path("blocking/isps/", views.isp_list, name="blocking-isp-list"),
+    path("blocking/isps/new/", views.isp_edit, name="blocking-isp-new"),
+    path("blocking/isps/<int:pk>/", views.isp_edit, name="blocking-isp-edit"),
     path("blocking/isps/<int:pk>/check/", views.isp_check, name="blocking-isp-check"),
 ]

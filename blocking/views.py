@@ -16,7 +16,7 @@ from tracker import audit
 from tracker.errors import DomainError
 
 from . import compliance, exports, services, signing
-from .forms import LiftForm, OrderForm
+from .forms import ISPForm, LiftForm, OrderForm
 from .models import ISP, BlocklistEntry, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
 
 ui_permission = permission_required("blocking.view_isp", raise_exception=True)
@@ -239,9 +239,35 @@ def isp_list(request):
     for recipient in late.filter(order__status=BlockOrder.Status.IN_FORCE):
         if recipient.is_overdue(now):
             by_isp[recipient.isp_id] = by_isp.get(recipient.isp_id, 0) + 1
+    summaries = compliance.latest_summaries()
     for isp in isps:
-        rows.append({"isp": isp, "overdue": by_isp.get(isp.pk, 0), "compliance": compliance.summary(isp)})
+        rows.append({"isp": isp, "overdue": by_isp.get(isp.pk, 0), "compliance": summaries.get(isp.pk, {})})
     return render(request, "blocking/isp_list.html", {"rows": rows})
+
+
+@login_required
+@permission_required("blocking.add_isp", raise_exception=True)
+def isp_edit(request, pk=None):
+    isp = get_object_or_404(ISP, pk=pk) if pk else None
+    if request.method == "POST":
+        form = ISPForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            usernames = [name.strip() for name in data.pop("accounts").split(",") if name.strip()]
+            try:
+                isp = services.save_isp(actor=request.user, isp=isp, account_usernames=usernames, **data)
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("%(isp)s saved.") % {"isp": isp.name})
+                return redirect("blocking-isp-list")
+    else:
+        initial = {"is_active": True}
+        if isp:
+            initial = {name: getattr(isp, name) for name in services.ISP_FIELDS}
+            initial["accounts"] = ", ".join(isp.accounts.values_list("user__username", flat=True))
+        form = ISPForm(initial=initial)
+    return render(request, "blocking/isp_form.html", {"form": form, "isp": isp})
 
 
 @login_required
