@@ -339,7 +339,8 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
         order.in_force_at = now
         order.next_action_at = order.ends_at
         order.save(update_fields=["issued_at", "in_force_at", "next_action_at"])
-        if order.kind == BlockOrder.Kind.LIFT:
+        if order.kind == BlockOrder.Kind.LIFT and order.ends_at is None:
+            # A lift for some days only suspends the block: its order stays in force to resume.
             _mark_lifted_orders(now=now, reason=order.reference)
         recipient_ids = [recipient.pk for recipient in recipients]
         if notify:

@@ -271,3 +271,29 @@ def test_a_late_isp_is_reminded_then_escalated_once_each(
     assert recipient.is_overdue(implement_due + timedelta(seconds=1))
     assert recipient.next_action_at is None
     assert "Escalation" in mail.outbox[-1].subject
+
+
+def test_a_lift_for_some_days_ends_and_the_block_resumes(supervisor, second_supervisor):
+    block = order_in_force(proposer=supervisor, approver=second_supervisor, names="a.example.com")
+    lift = services.create_lift_order(
+        actor=supervisor,
+        block_order=block,
+        justification="trial period",
+        legal_basis="same",
+        effective_at=timezone.now() + timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(days=7),
+    )
+    services.submit_for_approval(order=lift, actor=supervisor)
+    services.approve_order(order=lift, actor=second_supervisor, password=PASSWORD)
+    with time_machine.travel(lift.effective_at, tick=False):
+        assert run_sweep()["issued"] == 1
+    assert in_force_names() == []
+    with time_machine.travel(lift.ends_at - timedelta(seconds=1), tick=False):
+        assert run_sweep()["ended"] == 0
+    with time_machine.travel(lift.ends_at, tick=False):
+        assert run_sweep()["ended"] == 1
+        assert run_sweep()["ended"] == 0
+    assert in_force_names() == ["a.example.com"]
+    assert BlocklistVersion.objects.order_by("-serial").first().serial == 3
+    block.refresh_from_db()
+    assert block.status == BlockOrder.Status.IN_FORCE
