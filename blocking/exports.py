@@ -78,6 +78,7 @@ def get_export(kind: str) -> Export:
         path = export_dir() / f"{filename}.{_stamp(serial)}.{_settings_tag(kind)}"
         if not path.exists():
             _write_signed(path, kind=kind, serial=str(serial), filename=filename, lines=_lines(kind, serial))
+            _prune(extension, keep=path)
     return Export(path, Path(f"{path}.sig"), filename, content_type)
 
 
@@ -120,6 +121,16 @@ def _diff_lines(from_serial: int, to_serial: int):
         sign = "+" if row["adds"] > row["removes"] else "-"
         name = f"*.{row['name']}" if row["subtree"] else row["name"]
         yield f"{sign}{name}\n"
+
+
+def _prune(extension: str, keep: Path) -> None:
+    """Remove older exports of this format: a 10-million-name list is hundreds of MB a version.
+
+    A download already under way keeps reading the unlinked file.
+    """
+    for old in export_dir().glob(f"blocklist-v*.{extension}.*"):
+        if old != keep and old.name != f"{keep.name}.sig" and not old.name.endswith(".tmp"):
+            old.unlink(missing_ok=True)
 
 
 def _stamp(serial: int) -> str:

@@ -147,3 +147,12 @@ def test_bind_accepts_the_rpz_with_real_names_holding_underscores_and_hyphens(su
             )
             assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
             assert "loaded serial 1" in check.stdout
+
+
+def test_an_older_export_is_removed_when_a_new_version_is_exported(in_force):
+    old = exports.get_export("rpz")
+    services.change_blocklist(order=in_force, add=parse_names("new.example.com"))
+    new = exports.get_export("rpz")
+    assert new.path.exists() and new.signature_path.exists()
+    assert not old.path.exists() and not old.signature_path.exists()
+    assert "new.example.com CNAME ." in new.path.read_text()
