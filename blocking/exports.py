@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -35,6 +37,7 @@ FORMATS = {
     "json": ("json", "application/json"),
 }
 FLUSH_AT = 1 << 20
+BLOCK_PAGE = re.compile(r"^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+$")
 LOCK_KEY = 0x626C6F63  # the blocklist's advisory lock (services.change_blocklist)
 
 
@@ -48,8 +51,11 @@ class Export:
 
 def block_page_target() -> str:
     """The CNAME target of blocked names: "." (NXDOMAIN) unless a block page is configured."""
-    target = getattr(settings, "BLOCKING_BLOCK_PAGE_TARGET", "") or "."
-    return target if target.endswith(".") else f"{target}."
+    target = (getattr(settings, "BLOCKING_BLOCK_PAGE_TARGET", "") or ".").lower()
+    target = target if target.endswith(".") else f"{target}."
+    if target != "." and not BLOCK_PAGE.match(target):
+        raise ImproperlyConfigured(f"BLOCKING_BLOCK_PAGE_TARGET is not a DNS name: {target!r}")
+    return target
 
 
 def rpz_zone() -> str:
