@@ -368,6 +368,7 @@ def end_order(*, order_id: int, now=None) -> BlockOrder | None:
         _move(order, Status.LIFTED, actor=None, at=now, reason=_("end time reached"))
         order.ended_at, order.next_action_at = now, None
         order.save(update_fields=["ended_at", "next_action_at"])
+        _stop_chasing(order)
     return order
 
 
@@ -379,6 +380,12 @@ def _mark_lifted_orders(*, now, reason: str) -> None:
         _move(order, Status.LIFTED, actor=None, at=now, reason=reason)
         order.ended_at, order.next_action_at = now, None
         order.save(update_fields=["ended_at", "next_action_at"])
+        _stop_chasing(order)
+
+
+def _stop_chasing(order: BlockOrder) -> None:
+    """An order no longer in force: late ISPs are not reminded of it any more (overdue stays on record)."""
+    OrderRecipient.objects.filter(order=order, next_action_at__isnull=False).update(next_action_at=None)
 
 
 def _queue_order_emails(recipient_ids: list[int]) -> None:

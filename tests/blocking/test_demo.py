@@ -26,4 +26,5 @@ def test_demo_loads_the_telegram_order_and_its_lift_once():
     assert block.approved_by.username == "supervisor2" and block.proposed_by.username == "supervisor"
     assert OrderRecipient.objects.filter(order=block).count() == 5
     assert OrderRecipient.objects.filter(order=block, implemented_at__isnull=False).count() == 3
+    assert not OrderRecipient.objects.filter(next_action_at__isnull=False).exists()  # nothing to chase today
     assert [(v.serial, v.names_in_force) for v in BlocklistVersion.objects.order_by("serial")] == [(1, 11), (2, 0)]
