@@ -108,3 +108,22 @@ def latest_summaries() -> dict[int, dict[str, int]]:
     for row in ComplianceCheck.objects.filter(runs).values("isp", "result").annotate(count=Count("id")):
         summaries.setdefault(row["isp"], {})[row["result"]] = row["count"]
     return summaries
+
+
+def latest_for_names(*, isp_ids: list[int], names: list[str]) -> dict[int, dict[str, int]]:
+    """{isp id: {result: count}} over the latest answer each ISP's resolvers gave for each of these names."""
+    if not isp_ids or not names:
+        return {}
+    latest: dict[tuple[int, str, str], str] = {}
+    rows = (
+        ComplianceCheck.objects.filter(isp__in=isp_ids, name__in=names)
+        .order_by("isp", "resolver", "name", "-checked_at")
+        .values_list("isp", "resolver", "name", "result")
+    )
+    for isp, resolver, name, result in rows.iterator(chunk_size=5000):
+        latest.setdefault((isp, resolver, name), result)
+    summaries: dict[int, dict[str, int]] = {}
+    for (isp, _resolver, _name), result in latest.items():
+        counts = summaries.setdefault(isp, {})
+        counts[result] = counts.get(result, 0) + 1
+    return summaries

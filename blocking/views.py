@@ -133,9 +133,11 @@ def order_detail(request, pk):
     )
     recipients = list(order.recipients.select_related("isp"))
     now = timezone.now()
+    names = order.names.all()
+    checks = compliance.latest_for_names(isp_ids=[r.isp_id for r in recipients], names=[n.name for n in names[:2000]])
     for recipient in recipients:
         recipient.overdue = recipient.is_overdue(now)
-    names = order.names.all()
+        recipient.checks = checks.get(recipient.isp_id, {})
     in_force = (
         set(BlocklistEntry.objects.filter(order=order).values_list("name", "subtree"))
         if order.kind == BlockOrder.Kind.BLOCK

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from blocking.models import ISP, BlockOrder
+from blocking.models import ISP, BlockOrder, ComplianceCheck
 from blocking.timeline import case_events
 from tests.factories import CaseFactory
 from tests.factories_blocking import ISPFactory, isp_user, order_in_force
@@ -79,12 +79,23 @@ def test_the_order_list_filters_exports_csv_and_has_flat_query_counts(
     assert csv[0] == "reference,kind,status,names,effective_at,ends_at,case" and len(csv) == 6
 
 
-def test_the_order_page_and_the_blocklist_page_render(client, supervisor, make_user, auditor):
+def test_the_order_page_shows_each_isps_report_beside_its_resolver_check(client, supervisor, make_user, auditor):
+    isp = ISPFactory()
     order = order_in_force(proposer=supervisor, approver=make_user("supervisor"))
-    ISPFactory()
+    for result, age in (("compliant", timedelta(hours=6)), ("non_compliant", timedelta(0))):  # the latest counts
+        ComplianceCheck.objects.create(
+            isp=isp,
+            resolver="192.0.2.53:53",
+            name="web.telegram.org",
+            expected="blocked",
+            result=result,
+            serial=1,
+            checked_at=timezone.now() - age,
+        )
     client.force_login(auditor)
     page = client.get(f"/blocking/orders/{order.pk}/").content.decode()
     assert "web.telegram.org" in page and "in force" in page
+    assert '<td class="compliance">non_compliant: 1 </td>' in page
     blocklist = client.get("/blocking/blocklist/").content.decode()
     assert "Blocklist, version 1" in blocklist and "BEGIN PUBLIC KEY" in blocklist
 
