@@ -38,3 +38,269 @@ class BlockProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Block proposal for {self.case}"
+
+
+class ISP(models.Model):
+    """An internet service provider bound by block orders."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    licence_number = models.CharField(_("licence number"), max_length=100, unique=True)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact email"), help_text=_("where orders and reminders are sent"))
+    contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    resolver_addresses = models.TextField(
+        _("resolvers to check"),
+        blank=True,
+        help_text=_("one address a line, optionally with :port; compliance checks query only these"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("ISP")
+        verbose_name_plural = _("ISPs")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def resolvers(self) -> list[tuple[str, int]]:
+        found = []
+        for line in self.resolver_addresses.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            host, port = line, 53
+            if line.startswith("["):
+                host, _sep, rest = line[1:].partition("]")
+                port = int(rest.lstrip(":") or 53)
+            elif line.count(":") == 1:
+                host, port_text = line.split(":")
+                port = int(port_text)
+            found.append((host, port))
+        return found
+
+
+class ISPAccount(models.Model):
+    """A user (in the "isp" group) who reads and acknowledges orders for one ISP through the API."""
+
+    isp = models.ForeignKey(ISP, on_delete=models.CASCADE, related_name="accounts")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="isp_account")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.isp}"
+
+
+class BlockOrder(models.Model):
+    """An instruction to ISPs to block DNS names from a set time (kind "block"), or to stop (kind "lift")."""
+
+    class Kind(models.TextChoices):
+        BLOCK = "block", _("block order")
+        LIFT = "lift", _("lift order")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        AWAITING_APPROVAL = "awaiting_approval", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        ISSUED = "issued", _("issued")
+        IN_FORCE = "in_force", _("in force")
+        LIFTED = "lifted", _("lifted")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BLOCK)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    case = models.ForeignKey(
+        "tracker.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="block_orders"
+    )
+    proposal = models.ForeignKey(BlockProposal, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    lifts = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lift_orders",
+        help_text=_("for a lift order: the block order it ends"),
+    )
+    notice_references = models.TextField(_("notices behind it"), blank=True)
+    justification = models.TextField(_("justification"))
+    legal_basis = models.TextField(_("legal basis"))
+    binds_all_isps = models.BooleanField(_("binds every ISP"), default=True)
+    isps = models.ManyToManyField(ISP, blank=True, related_name="named_in_orders", verbose_name=_("ISPs bound"))
+    effective_at = models.DateTimeField(_("effective from"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    in_force_at = models.DateTimeField(_("in force since"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("lifted or withdrawn"), null=True, blank=True)
+    next_action_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-effective_at", "-id"]
+        permissions = [
+            ("approve_blockorder", "Can approve block and lift orders"),
+            ("acknowledge_blockorder", "Can acknowledge block orders for an ISP"),
+        ]
+        indexes = [
+            # sweep: next_action_at <= now (approved orders to issue, blocks whose end time came)
+            models.Index(fields=["next_action_at"], name="blockorder_next_action"),
+            # order list filtered by status, newest first
+            models.Index(fields=["status", "effective_at"], name="blockorder_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class OrderName(models.Model):
+    """One DNS name an order blocks or lifts."""
+
+    order = models.ForeignKey(BlockOrder, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(_("DNS name"), max_length=253)
+    subtree = models.BooleanField(_("whole subtree"), default=False)
+
+    class Meta:
+        ordering = ["name", "subtree"]
+        constraints = [models.UniqueConstraint(fields=["order", "name", "subtree"], name="ordername_unique")]
+
+    def __str__(self) -> str:
+        return f"*.{self.name}" if self.subtree else self.name
+
+
+class OrderRecipient(models.Model):
+    """An issued order as one ISP received it: delivery, acknowledgement, implementation, deadlines.
+
+    One row per (order, ISP) under a unique constraint, so a retried issue cannot send twice.
+    """
+
+    class Email(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    order = models.ForeignKey(BlockOrder, on_delete=models.CASCADE, related_name="recipients")
+    isp = models.ForeignKey(ISP, on_delete=models.PROTECT, related_name="orders_received")
+    email_status = models.CharField(max_length=8, choices=Email.choices, default=Email.PENDING)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    acknowledge_due_at = models.DateTimeField(_("acknowledge by"))
+    implement_due_at = models.DateTimeField(_("implement by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    implemented_at = models.DateTimeField(_("reported implemented"), null=True, blank=True)
+    implemented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    next_action_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["isp__name"]
+        constraints = [models.UniqueConstraint(fields=["order", "isp"], name="orderrecipient_unique")]
+        indexes = [
+            # sweep: next_action_at <= now (reminders and escalation of late ISPs)
+            models.Index(fields=["next_action_at"], name="orderrecipient_next_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} → {self.isp}"
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (self.acknowledged_at is None and now > self.acknowledge_due_at) or (
+            self.implemented_at is None and now > self.implement_due_at
+        )
+
+
+class BlocklistVersion(models.Model):
+    """One state of the national blocklist; the serial goes up by one on each change of what is in force."""
+
+    serial = models.PositiveIntegerField(_("serial"), unique=True)
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+    order = models.ForeignKey(BlockOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="versions")
+    names_in_force = models.PositiveBigIntegerField(_("names in force"), default=0)
+    added = models.PositiveIntegerField(_("added"), default=0)
+    removed = models.PositiveIntegerField(_("removed"), default=0)
+
+    class Meta:
+        ordering = ["-serial"]
+
+    def __str__(self) -> str:
+        return f"blocklist v{self.serial}"
+
+
+class BlocklistEntry(models.Model):
+    """A name in force now, with the order that put it there."""
+
+    name = models.CharField(max_length=253)
+    subtree = models.BooleanField(default=False)
+    order = models.ForeignKey(BlockOrder, on_delete=models.PROTECT, related_name="+")
+    since_serial = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "subtree"], name="blocklistentry_unique")]
+        indexes = [
+            # lifting: the names an order put in force
+            models.Index(fields=["order"], name="blocklistentry_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"*.{self.name}" if self.subtree else self.name
+
+
+class BlocklistChange(models.Model):
+    """A name added to or removed from the blocklist in one version: a diff reads these, never the list."""
+
+    serial = models.PositiveIntegerField()
+    name = models.CharField(max_length=253)
+    subtree = models.BooleanField(default=False)
+    added = models.BooleanField()
+    order = models.ForeignKey(BlockOrder, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [
+            # diff between versions: serial > from AND serial <= to
+            models.Index(fields=["serial"], name="blocklistchange_serial"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.serial} {'+' if self.added else '-'}{'*.' if self.subtree else ''}{self.name}"
+
+
+class ComplianceCheck(models.Model):
+    """What one ISP resolver answered for one name, compared with what the blocklist says."""
+
+    class Expected(models.TextChoices):
+        BLOCKED = "blocked", _("blocked")
+        RESOLVES = "resolves", _("resolves normally (lifted)")
+
+    class Result(models.TextChoices):
+        COMPLIANT = "compliant", _("compliant")
+        NON_COMPLIANT = "non_compliant", _("non-compliant")
+        ERROR = "error", _("no answer")
+
+    isp = models.ForeignKey(ISP, on_delete=models.CASCADE, related_name="compliance_checks")
+    resolver = models.CharField(max_length=80)
+    name = models.CharField(max_length=253)
+    expected = models.CharField(max_length=10, choices=Expected.choices)
+    result = models.CharField(max_length=16, choices=Result.choices)
+    answer = models.CharField(max_length=300, blank=True)
+    serial = models.PositiveIntegerField()
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-checked_at", "name"]
+        indexes = [
+            # ISP page: latest checks of one ISP
+            models.Index(fields=["isp", "checked_at"], name="compliancecheck_isp"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.isp} {self.resolver} {self.name}: {self.result}"

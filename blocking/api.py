@@ -1,0 +1,237 @@
+"""The blocking API: orders (ISP accounts see only theirs), ISP reports, the signed blocklist."""
+
+from django.db.models import Prefetch
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tracker.errors import NotPermitted
+
+from . import exports, services, signing
+from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipient
+
+
+class RecipientSerializer(serializers.ModelSerializer):
+    isp = serializers.CharField(source="isp.name")
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderRecipient
+        fields = [
+            "isp",
+            "emailed_at",
+            "acknowledge_due_at",
+            "acknowledged_at",
+            "implement_due_at",
+            "implemented_at",
+            "overdue",
+        ]
+
+    def get_overdue(self, recipient) -> bool:
+        return recipient.is_overdue()
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    names = serializers.SerializerMethodField()
+    recipients = RecipientSerializer(many=True, read_only=True)
+    lifts = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = BlockOrder
+        fields = [
+            "id",
+            "reference",
+            "kind",
+            "status",
+            "lifts",
+            "names",
+            "justification",
+            "legal_basis",
+            "notice_references",
+            "binds_all_isps",
+            "effective_at",
+            "ends_at",
+            "approved_at",
+            "issued_at",
+            "in_force_at",
+            "ended_at",
+            "recipients",
+        ]
+
+    def get_names(self, order) -> list[str]:
+        return [str(name) for name in order.names.all()]
+
+
+class OrderInput(serializers.Serializer):
+    names = serializers.ListField(child=serializers.CharField(max_length=300), allow_empty=False)
+    justification = serializers.CharField()
+    legal_basis = serializers.CharField()
+    effective_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    notice_references = serializers.CharField(required=False, allow_blank=True, default="")
+    isps = serializers.PrimaryKeyRelatedField(queryset=ISP.objects.all(), many=True, required=False)
+
+
+class PasswordInput(serializers.Serializer):
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Block and lift orders. An ISP account sees only issued orders addressed to its ISP."""
+
+    serializer_class = OrderSerializer
+    filterset_fields = ["status", "kind"]
+
+    def get_permissions(self):
+        if self.action in {"submit", "approve", "acknowledge", "implemented"}:
+            # Reading the order needs view_; the service checks the permission each step needs.
+            return [IsAuthenticated(), CanViewOrders()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        orders = BlockOrder.objects.select_related("lifts").prefetch_related("names")
+        recipients = OrderRecipient.objects.select_related("isp")
+        if self.request.user.has_role("isp"):
+            account = ISPAccount.objects.filter(user=self.request.user).first()
+            if account is None:
+                return orders.none()
+            orders = orders.filter(recipients__isp=account.isp_id)
+            recipients = recipients.filter(isp=account.isp_id)  # not the other ISPs' reports
+        return orders.prefetch_related(Prefetch("recipients", recipients)).order_by("-effective_at", "-id")
+
+    def create(self, request):
+        data = OrderInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        isps = values.pop("isps", None) or None
+        order = services.create_block_order(actor=request.user, isps=isps, **values)
+        return Response(OrderSerializer(order).data, status=201)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        order = services.submit_for_approval(order=self.get_object(), actor=request.user)
+        return Response(OrderSerializer(order).data)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = PasswordInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = services.approve_order(order=self.get_object(), actor=request.user, **data.validated_data)
+        return Response(OrderSerializer(order).data)
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        services.acknowledge_order(recipient=self._recipient(), actor=request.user)
+        return Response(OrderSerializer(self.get_object()).data)
+
+    @action(detail=True, methods=["post"])
+    def implemented(self, request, pk=None):
+        services.report_implemented(recipient=self._recipient(), actor=request.user)
+        return Response(OrderSerializer(self.get_object()).data)
+
+    def _recipient(self) -> OrderRecipient:
+        order = self.get_object()
+        account = getattr(self.request.user, "isp_account", None)
+        if account is None:
+            raise NotPermitted("Only an ISP account can report on an order.")
+        return get_object_or_404(OrderRecipient, order=order, isp=account.isp_id)
+
+
+class CanViewOrders(BasePermission):
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm("blocking.view_blockorder"))
+
+
+class BlocklistPermission(BasePermission):
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm("blocking.view_blocklistversion"))
+
+
+class BlocklistView(APIView):
+    """The current version, the latest versions and the public key that signs every export."""
+
+    permission_classes = [IsAuthenticated, BlocklistPermission]
+
+    def get(self, request):
+        versions = BlocklistVersion.objects.select_related("order").order_by("-serial")[:20]
+        return Response(
+            {
+                "version": exports.current_serial(),
+                "formats": list(exports.FORMATS),
+                "public_key": public_key_body(),
+                "versions": [
+                    {
+                        "serial": version.serial,
+                        "created_at": version.created_at,
+                        "order": version.order.reference if version.order else None,
+                        "names_in_force": version.names_in_force,
+                        "added": version.added,
+                        "removed": version.removed,
+                    }
+                    for version in versions
+                ],
+            }
+        )
+
+
+def public_key_body() -> dict:
+    return {
+        "algorithm": "Ed25519",
+        "pem": signing.public_key_pem(),
+        "base64": signing.public_key_base64(),
+        "fingerprint": signing.fingerprint(),
+    }
+
+
+class PublicKeyView(APIView):
+    permission_classes = [IsAuthenticated, BlocklistPermission]
+
+    def get(self, request):
+        return Response(public_key_body())
+
+
+class ExportView(APIView):
+    """The signed export of the current version, streamed from disk; `signature/` gives its signature."""
+
+    permission_classes = [IsAuthenticated, BlocklistPermission]
+
+    @extend_schema(responses={200: bytes})
+    def get(self, request, kind: str, signature: bool = False):
+        return serve(exports.get_export(kind), signature)
+
+
+class DiffView(APIView):
+    permission_classes = [IsAuthenticated, BlocklistPermission]
+
+    @extend_schema(responses={200: bytes})
+    def get(self, request, signature: bool = False):
+        params = DiffInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return serve(exports.get_diff(params.validated_data["from"], params.validated_data["to"]), signature)
+
+
+class DiffInput(serializers.Serializer):
+    to = serializers.IntegerField(min_value=0)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.IntegerField(min_value=0)
+        return fields
+
+
+def serve(export: exports.Export, signature: bool) -> FileResponse:
+    if signature:
+        return FileResponse(
+            export.signature_path.open("rb"),
+            as_attachment=True,
+            filename=f"{export.filename}.sig",
+            content_type="application/json",
+        )
+    return FileResponse(
+        export.path.open("rb"), as_attachment=True, filename=export.filename, content_type=export.content_type
+    )

@@ -1,0 +1,131 @@
+"""Demo data: the ISPs, and the order of 14 July 2017, 11:30 WIB, to block Telegram's 11 DNS names (web
+service), approved by a second supervisor, acknowledged by the ISPs; then its lift of 10 August 2017.
+
+Historical times are passed to the services as `now`, so the audit trail carries the dates of the story.
+Safe to run twice.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import Group
+
+from tracker.demo_users import DEMO_PASSWORD
+from tracker.models import Case, Role, User
+
+from . import services
+from .models import ISP, BlockOrder, BlockProposal, ISPAccount, OrderRecipient
+
+WIB = ZoneInfo("Asia/Jakarta")
+TELEGRAM_NAMES = [
+    "t.me",
+    "telegram.me",
+    "telegram.org",
+    "core.telegram.org",
+    "desktop.telegram.org",
+    "macos.telegram.org",
+    "web.telegram.org",
+    "venus.web.telegram.org",
+    "pluto.web.telegram.org",
+    "flora.web.telegram.org",
+    "flora-1.web.telegram.org",
+]
+DEMO_ISPS = [
+    ("Telkom Indonesia", "DEMO-ISP-001", "noc@telkom.example", "isp_telkom"),
+    ("Indosat Ooredoo", "DEMO-ISP-002", "noc@indosat.example", "isp_indosat"),
+    ("XL Axiata", "DEMO-ISP-003", "noc@xl.example", "isp_xl"),
+    ("Biznet", "DEMO-ISP-004", "noc@biznet.example", ""),
+    ("First Media", "DEMO-ISP-005", "noc@firstmedia.example", ""),
+]
+MARKER = "[demo] Telegram 2017"
+
+
+def at(day: str, time: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=WIB)
+
+
+def load(stdout) -> None:
+    isps = []
+    for name, licence, email, username in DEMO_ISPS:
+        isp, _ = ISP.objects.get_or_create(
+            name=name, defaults={"licence_number": licence, "contact_email": email, "contact_name": "NOC"}
+        )
+        isps.append(isp)
+        if username:
+            user, created = User.objects.get_or_create(username=username, defaults={"first_name": name, "email": email})
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=Role.ISP))
+            ISPAccount.objects.get_or_create(user=user, defaults={"isp": isp})
+    stdout.write(f"Demo ISPs: {len(isps)} (API accounts isp_telkom, isp_indosat, isp_xl)")
+
+    if BlockOrder.objects.filter(justification__startswith=MARKER).exists():
+        return
+    case = Case.objects.filter(platform__name__iexact="Telegram").order_by("opened_at").first()
+    proposer = User.objects.filter(username="supervisor").first()
+    approver = User.objects.filter(username="supervisor2").first()
+    if case is None or proposer is None or approver is None:
+        stdout.write("No Telegram case or demo supervisors: the 2017 block order is not loaded.")
+        return
+    proposer, approver = User.objects.get(pk=proposer.pk), User.objects.get(pk=approver.pk)
+
+    proposal = BlockProposal.objects.filter(case=case, status=BlockProposal.Status.OPEN).first()
+    if proposal is None:
+        proposal = services.propose_block(
+            case=case, reason="Six notices (29 March 2016 - 11 June 2017) delivered, none answered", actor=proposer
+        )
+    BlockProposal.objects.filter(pk=proposal.pk).update(proposed_at=at("2017-07-13", "15:00"))
+
+    legal_basis = "Law 11/2008 on Electronic Information and Transactions as amended by Law 19/2016, art. 40(2a)-(2b)"
+    order = services.create_block_order(
+        actor=proposer,
+        names=TELEGRAM_NAMES,
+        justification=f"{MARKER}: channels spreading radicalism and terrorism; six notices unanswered; waited "
+        "until 13 July for any sign of good faith.",
+        legal_basis=legal_basis,
+        notice_references="six notices, 29 March 2016 - 11 June 2017",
+        effective_at=at("2017-07-14", "11:30"),
+        proposal=proposal,
+        now=at("2017-07-13", "16:00"),
+    )
+    services.submit_for_approval(order=order, actor=proposer, now=at("2017-07-13", "16:05"))
+    services.approve_order(
+        order=order, actor=approver, password=DEMO_PASSWORD, now=at("2017-07-14", "09:00"), schedule=False
+    )
+    services.issue_order(order_id=order.pk, now=at("2017-07-14", "11:30"), notify=False)
+    _isp_reports(order, "2017-07-14")
+
+    lift = services.create_lift_order(
+        actor=proposer,
+        block_order=order,
+        justification=f"{MARKER}: Telegram's CEO apologised on 16 July 2017, set up a government channel and "
+        "trusted-flagger handling; the web service is unblocked.",
+        legal_basis=legal_basis,
+        effective_at=at("2017-08-10", "12:00"),
+        now=at("2017-08-09", "10:00"),
+    )
+    services.submit_for_approval(order=lift, actor=proposer, now=at("2017-08-09", "10:05"))
+    services.approve_order(
+        order=lift, actor=approver, password=DEMO_PASSWORD, now=at("2017-08-09", "14:00"), schedule=False
+    )
+    services.issue_order(order_id=lift.pk, now=at("2017-08-10", "12:00"), notify=False)
+    _isp_reports(lift, "2017-08-10")
+    stdout.write(
+        f"Demo orders: {order.reference} (11 Telegram names, 14 July 2017 11:30 WIB), lifted by {lift.reference}"
+    )
+
+
+def _isp_reports(order: BlockOrder, day: str) -> None:
+    """Mail went out at issue; the ISPs with API accounts acknowledged and reported within hours."""
+    issued = order.issued_at
+    # History, not work: the sweep must not chase ISPs about 2017 today.
+    OrderRecipient.objects.filter(order=order).update(
+        email_status=OrderRecipient.Email.SENT, emailed_at=issued, next_action_at=None
+    )
+    for hour, recipient in zip(
+        ("12:10", "12:40", "13:15"), order.recipients.filter(isp__accounts__isnull=False), strict=False
+    ):
+        user = recipient.isp.accounts.first().user
+        services.acknowledge_order(recipient=recipient, actor=user, now=at(day, hour))
+        services.report_implemented(recipient=recipient, actor=user, now=at(day, "15:00"))

@@ -1,0 +1,62 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ISP
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class OrderForm(forms.Form):
+    names = forms.CharField(
+        label=_("DNS names"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("one a line; *.name blocks every name under it"),
+    )
+    justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 4}))
+    legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}))
+    notice_references = forms.CharField(label=_("Notices behind it"), required=False)
+    effective_at = forms.DateTimeField(label=_("Effective from"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at (optional)"), widget=DateTimeInput(), required=False)
+    binds_all_isps = forms.BooleanField(label=_("Bind every ISP"), required=False, initial=True)
+    isps = forms.ModelMultipleChoiceField(
+        label=_("or only these ISPs"),
+        queryset=ISP.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+class LiftForm(forms.Form):
+    names = forms.CharField(
+        label=_("Names to lift"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        help_text=_("leave empty to lift every name of the order"),
+    )
+    justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3}))
+    legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}))
+    effective_at = forms.DateTimeField(label=_("Effective from"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Block resumes at (optional)"), widget=DateTimeInput(), required=False)
+
+
+class ISPForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    licence_number = forms.CharField(label=_("Licence number"), max_length=100)
+    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
+    contact_email = forms.EmailField(label=_("Contact email"))
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=50, required=False)
+    resolver_addresses = forms.CharField(
+        label=_("Resolvers to check"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("one IP address a line, optionally with :port; compliance checks query only these"),
+    )
+    accounts = forms.CharField(
+        label=_("API accounts"), required=False, help_text=_("usernames of users in the ISP role, comma separated")
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -1,0 +1,29 @@
+from tracker.models.accounts import Role
+
+GRANTS = {
+    Role.SUPERVISOR: [
+        "blocking.view_blockproposal",
+        "blocking.change_blockproposal",
+        "blocking.view_blockorder",
+        "blocking.add_blockorder",
+        "blocking.change_blockorder",
+        "blocking.approve_blockorder",
+        "blocking.view_isp",
+        "blocking.add_isp",
+        "blocking.change_isp",
+        "blocking.view_ispaccount",
+        "blocking.view_orderrecipient",
+        "blocking.view_blocklistversion",
+        "blocking.view_compliancecheck",
+    ],
+    Role.LIAISON_OFFICER: [
+        "blocking.view_blockproposal",
+        "blocking.view_blockorder",
+        "blocking.view_isp",
+        "blocking.view_orderrecipient",
+        "blocking.view_blocklistversion",
+    ],
+    Role.ANALYST: ["blocking.view_blockproposal", "blocking.view_blockorder", "blocking.view_blocklistversion"],
+    # API only: its own orders (the API filters by the user's ISP) and the blocklist.
+    Role.ISP: ["blocking.view_blockorder", "blocking.acknowledge_blockorder", "blocking.view_blocklistversion"],
+}

@@ -1,0 +1,284 @@
+"""UI of block orders, the blocklist and the ISP registry. ISP accounts use the API, not these pages."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tracker import audit
+from tracker.errors import DomainError
+
+from . import compliance, exports, services, signing
+from .forms import ISPForm, LiftForm, OrderForm
+from .models import ISP, BlocklistEntry, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
+
+ui_permission = permission_required("blocking.view_isp", raise_exception=True)
+
+
+@login_required
+@ui_permission
+def order_list(request):
+    orders = (
+        BlockOrder.objects.select_related("case", "lifts")
+        .annotate(name_count=Count("names"))
+        .order_by("-effective_at", "-id")
+    )
+    status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
+    if status:
+        orders = orders.filter(status=status)
+    if kind:
+        orders = orders.filter(kind=kind)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="block-orders.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["reference", "kind", "status", "names", "effective_at", "ends_at", "case"])
+        for order in orders:
+            writer.writerow(
+                [
+                    order.reference,
+                    order.kind,
+                    order.status,
+                    order.name_count,
+                    order.effective_at.isoformat(),
+                    order.ends_at.isoformat() if order.ends_at else "",
+                    order.case.title if order.case else "",
+                ]
+            )
+        return response
+    query = request.GET.copy()
+    query.pop("page", None)
+    proposals = BlockProposal.objects.filter(status=BlockProposal.Status.OPEN).select_related("case__platform")
+    return render(
+        request,
+        "blocking/order_list.html",
+        {
+            "page": Paginator(orders, 50).get_page(request.GET.get("page")),
+            "query": query.urlencode(),
+            "statuses": BlockOrder.Status.choices,
+            "kinds": BlockOrder.Kind.choices,
+            "proposals": proposals[:50],
+        },
+    )
+
+
+@login_required
+@permission_required("blocking.add_blockorder", raise_exception=True)
+def order_new(request):
+    proposal = None
+    if request.GET.get("proposal") or request.POST.get("proposal"):
+        proposal = get_object_or_404(
+            BlockProposal.objects.select_related("case__platform"),
+            pk=request.GET.get("proposal") or request.POST.get("proposal"),
+        )
+    if request.method == "POST":
+        form = OrderForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                order = services.create_block_order(
+                    actor=request.user,
+                    names=data["names"],
+                    justification=data["justification"],
+                    legal_basis=data["legal_basis"],
+                    notice_references=data["notice_references"],
+                    effective_at=data["effective_at"],
+                    ends_at=data["ends_at"],
+                    isps=None if data["binds_all_isps"] else list(data["isps"]),
+                    proposal=proposal,
+                )
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Order %(ref)s drafted.") % {"ref": order.reference})
+                return redirect("blocking-order-detail", order.pk)
+    else:
+        initial = {"binds_all_isps": True}
+        if proposal:
+            initial["names"] = "\n".join(services.prefill_names(proposal=proposal))
+            initial["justification"] = proposal.reason
+            initial["legal_basis"] = _legal_basis(proposal.case)
+        form = OrderForm(initial=initial)
+    return render(request, "blocking/order_form.html", {"form": form, "proposal": proposal})
+
+
+def _legal_basis(case) -> str:
+    bases = {item.category.legal_basis for item in case.items.select_related("category")[:200]}
+    return "\n".join(sorted(bases))
+
+
+def _form_errors(form, exc: DomainError) -> None:
+    placed = False
+    for field, problems in exc.fields.items():
+        if field in form.fields:
+            for problem in problems:
+                form.add_error(field, problem)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+@login_required
+@ui_permission
+def order_detail(request, pk):
+    order = get_object_or_404(
+        BlockOrder.objects.select_related("case__platform", "proposed_by", "approved_by", "lifts", "proposal"), pk=pk
+    )
+    recipients = list(order.recipients.select_related("isp"))
+    now = timezone.now()
+    names = order.names.all()
+    checks = compliance.latest_for_names(isp_ids=[r.isp_id for r in recipients], names=[n.name for n in names[:2000]])
+    for recipient in recipients:
+        recipient.overdue = recipient.is_overdue(now)
+        recipient.checks = checks.get(recipient.isp_id, {})
+    in_force = (
+        set(BlocklistEntry.objects.filter(order=order).values_list("name", "subtree"))
+        if order.kind == BlockOrder.Kind.BLOCK
+        else set()
+    )
+    return render(
+        request,
+        "blocking/order_detail.html",
+        {
+            "order": order,
+            "names": [(name, (name.name, name.subtree) in in_force) for name in names[:2000]],
+            "name_count": names.count(),
+            "recipients": recipients,
+            "history": audit.history(order),
+            "can_approve": request.user.has_perm("blocking.approve_blockorder")
+            and request.user.pk != order.proposed_by_id,
+            "lift_orders": order.lift_orders.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+@ui_permission
+def order_action(request, pk, step):
+    order = get_object_or_404(BlockOrder, pk=pk)
+    reason = request.POST.get("reason", "")
+    try:
+        if step == "submit":
+            services.submit_for_approval(order=order, actor=request.user)
+            messages.success(request, _("Sent for approval."))
+        elif step == "approve":
+            services.approve_order(order=order, actor=request.user, password=request.POST.get("password", ""))
+            messages.success(request, _("Approved: it will be issued at its effective time."))
+        elif step == "send-back":
+            services.send_back(order=order, actor=request.user, reason=reason)
+            messages.success(request, _("Sent back to draft."))
+        elif step == "withdraw":
+            services.withdraw_order(order=order, actor=request.user, reason=reason)
+            messages.success(request, _("Withdrawn."))
+        else:
+            return HttpResponse(status=404)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("blocking-order-detail", order.pk)
+
+
+@login_required
+@permission_required("blocking.add_blockorder", raise_exception=True)
+def lift_new(request, pk):
+    block = get_object_or_404(BlockOrder, pk=pk, kind=BlockOrder.Kind.BLOCK)
+    form = LiftForm(request.POST or None, initial={"legal_basis": block.legal_basis})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.create_lift_order(
+                actor=request.user,
+                block_order=block,
+                names=data["names"] or None,
+                justification=data["justification"],
+                legal_basis=data["legal_basis"],
+                effective_at=data["effective_at"],
+                ends_at=data["ends_at"],
+            )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Lift order %(ref)s drafted.") % {"ref": order.reference})
+            return redirect("blocking-order-detail", order.pk)
+    in_force = BlocklistEntry.objects.filter(order=block).order_by("name")[:2000]
+    return render(request, "blocking/lift_form.html", {"form": form, "block": block, "in_force": in_force})
+
+
+@login_required
+@ui_permission
+def blocklist(request):
+    versions = Paginator(BlocklistVersion.objects.select_related("order").order_by("-serial"), 50)
+    return render(
+        request,
+        "blocking/blocklist.html",
+        {
+            "serial": exports.current_serial(),
+            "page": versions.get_page(request.GET.get("page")),
+            "formats": list(exports.FORMATS),
+            "public_key_pem": signing.public_key_pem(),
+            "public_key_base64": signing.public_key_base64(),
+            "fingerprint": signing.fingerprint(),
+            "block_page_target": exports.block_page_target(),
+        },
+    )
+
+
+@login_required
+@ui_permission
+def isp_list(request):
+    isps = ISP.objects.prefetch_related("accounts__user").annotate(orders=Count("orders_received"))
+    rows = []
+    late = OrderRecipient.objects.filter(implemented_at__isnull=True).select_related("order")
+    by_isp: dict[int, int] = {}
+    now = timezone.now()
+    for recipient in late.filter(order__status=BlockOrder.Status.IN_FORCE):
+        if recipient.is_overdue(now):
+            by_isp[recipient.isp_id] = by_isp.get(recipient.isp_id, 0) + 1
+    summaries = compliance.latest_summaries()
+    for isp in isps:
+        rows.append({"isp": isp, "overdue": by_isp.get(isp.pk, 0), "compliance": summaries.get(isp.pk, {})})
+    return render(request, "blocking/isp_list.html", {"rows": rows})
+
+
+@login_required
+@permission_required("blocking.add_isp", raise_exception=True)
+def isp_edit(request, pk=None):
+    isp = get_object_or_404(ISP, pk=pk) if pk else None
+    if request.method == "POST":
+        form = ISPForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            usernames = [name.strip() for name in data.pop("accounts").split(",") if name.strip()]
+            try:
+                isp = services.save_isp(actor=request.user, isp=isp, account_usernames=usernames, **data)
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("%(isp)s saved.") % {"isp": isp.name})
+                return redirect("blocking-isp-list")
+    else:
+        initial = {"is_active": True}
+        if isp:
+            initial = {name: getattr(isp, name) for name in services.ISP_FIELDS}
+            initial["accounts"] = ", ".join(isp.accounts.values_list("user__username", flat=True))
+        form = ISPForm(initial=initial)
+    return render(request, "blocking/isp_form.html", {"form": form, "isp": isp})
+
+
+@login_required
+@require_POST
+@permission_required("blocking.change_isp", raise_exception=True)
+def isp_check(request, pk):
+    from .tasks import check_compliance
+
+    isp = get_object_or_404(ISP, pk=pk)
+    check_compliance.delay(isp.pk)
+    messages.success(request, _("Compliance check of %(isp)s queued.") % {"isp": isp.name})
+    return redirect("blocking-isp-list")

@@ -1,0 +1,44 @@
+"""A real Celery worker issues an approved order at its effective time and mails each ISP."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from blocking import services
+from blocking.models import BlockOrder, OrderRecipient
+from tests.conftest import wait_for
+from tests.factories import PASSWORD
+from tests.factories_blocking import ISPFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_approval_queues_the_issue_for_the_effective_time(celery_worker_process, make_user):
+    proposer, approver = make_user("supervisor"), make_user("supervisor")
+    ISPFactory(contact_email="noc@indosat.example")
+    order = services.create_block_order(
+        actor=proposer,
+        names="t.me",
+        justification="x",
+        legal_basis="y",
+        effective_at=timezone.now() + timedelta(seconds=4),
+    )
+    services.submit_for_approval(order=order, actor=proposer)
+    services.approve_order(order=order, actor=approver, password=PASSWORD)  # on commit: task with eta
+    order.refresh_from_db()
+    assert order.status == BlockOrder.Status.APPROVED
+    wait_for(
+        lambda: BlockOrder.objects.filter(pk=order.pk, status=BlockOrder.Status.IN_FORCE).exists(),
+        message="the worker to issue the order",
+    )
+    order.refresh_from_db()
+    assert order.issued_at >= order.effective_at
+    wait_for(
+        lambda: OrderRecipient.objects.filter(order=order, email_status=OrderRecipient.Email.SENT).exists(),
+        message="the order mail",
+    )
+    sent = [path.read_text() for path in Path(settings.EMAIL_FILE_PATH).glob("*.log")]
+    assert any("noc@indosat.example" in text and order.reference in text for text in sent)
