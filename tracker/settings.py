@@ -194,6 +194,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Blocking ------------------------------------------------------------------------
+BLOCKING_BLOCK_PAGE_TARGET = env("BLOCKING_BLOCK_PAGE_TARGET", default="")  # "" = NXDOMAIN (CNAME .)
+BLOCKING_RPZ_ZONE = env("BLOCKING_RPZ_ZONE", default="rpz.blocklist.invalid")
+BLOCKING_SIGNING_KEY = env("BLOCKING_SIGNING_KEY", default="")  # Ed25519 private key, PEM; else generated on first use
+BLOCKING_SIGNING_KEY_PATH = env("BLOCKING_SIGNING_KEY_PATH", default=str(VAR_DIR / "blocklist-signing-key.pem"))
+BLOCKING_ACK_DEADLINE_HOURS = env.int("BLOCKING_ACK_DEADLINE_HOURS", default=4)
+BLOCKING_IMPLEMENT_DEADLINE_HOURS = env.int("BLOCKING_IMPLEMENT_DEADLINE_HOURS", default=24)
+BLOCKING_COMPLIANCE_NAMES = env.int("BLOCKING_COMPLIANCE_NAMES", default=200)
+BLOCKING_COMPLIANCE_TIMEOUT = env.float("BLOCKING_COMPLIANCE_TIMEOUT", default=2.0)
+
 # --- Security ------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
