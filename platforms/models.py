@@ -1,7 +1,22 @@
 """The platform registry: who runs a platform, how to reach them, which names are theirs."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class UrlRules(models.TextChoices):
+    """How a platform's URLs and handles are read (tracker/canonical.py holds each rule set)."""
+
+    GENERIC = "generic", _("generic web addresses")
+    TELEGRAM = "telegram", "Telegram"
+    X = "x", "X (Twitter)"
+    YOUTUBE = "youtube", "YouTube"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    TIKTOK = "tiktok", "TikTok"
+    WHATSAPP = "whatsapp", "WhatsApp"
 
 
 class Platform(models.Model):
@@ -11,6 +26,13 @@ class Platform(models.Model):
     home_country = models.CharField(_("home country"), max_length=2, blank=True, help_text=_("ISO 3166 code"))
     website = models.URLField(_("website"), blank=True)
     language = models.CharField(_("notice language"), max_length=8, default="en")
+    url_rules = models.CharField(
+        _("URL rules"),
+        max_length=16,
+        choices=UrlRules.choices,
+        default=UrlRules.GENERIC,
+        help_text=_("how its links and @handles are unified into one canonical form"),
+    )
     has_government_channel = models.BooleanField(_("government channel exists"), default=False)
     has_representative_office = models.BooleanField(_("representative office in the country"), default=False)
     representative_office_address = models.TextField(_("representative office address"), blank=True)
@@ -70,3 +92,62 @@ class PlatformContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()})"
+
+
+class AdvisoryReason(models.Model):
+    """Why a government restricted a platform: a managed list, so advisories can be filtered by it."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GovernmentAdvisory(models.Model):
+    """A government's advisory about platforms: who restricted what, by which letter, why, for whom."""
+
+    class Measure(models.TextChoices):
+        PROHIBITED = "prohibited", _("prohibited")
+        RESTRICTED = "restricted", _("restricted")
+        WARNED = "warned", _("warned against")
+        GUIDANCE = "guidance", _("guidance on safe use")
+
+    class Status(models.TextChoices):
+        IN_FORCE = "in_force", _("in force")
+        LIFTED = "lifted", _("lifted")
+
+    platforms = models.ManyToManyField(Platform, related_name="advisories", verbose_name=_("platforms"))
+    authority = models.CharField(_("authority"), max_length=200)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code"))
+    reference = models.CharField(_("reference number"), max_length=100, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    scope = models.CharField(_("who is bound"), max_length=300)
+    measure = models.CharField(_("measure"), max_length=16, choices=Measure.choices)
+    reasons = models.ManyToManyField(AdvisoryReason, blank=True, related_name="advisories", verbose_name=_("reasons"))
+    alternative = models.TextField(_("what to use instead"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    source_url = models.URLField(_("source address"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_FORCE)
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("government advisory")
+        verbose_name_plural = _("government advisories")
+        indexes = [
+            # advisory list filtered by country / measure / status, newest first
+            models.Index(fields=["country", "issued_on"], name="advisory_country_issued"),
+            models.Index(fields=["status", "issued_on"], name="advisory_status_issued"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.reference or self.issued_on}"

@@ -2,6 +2,32 @@
 
 from .accounts import Role, User
 from .audit import AuditEntry, Heartbeat
-from .content import Case, CaseItem, Category, FlaggedItem
+from .content import (
+    Case,
+    CaseItem,
+    Category,
+    Evidence,
+    EvidenceFile,
+    EvidenceImmutable,
+    FlaggedItem,
+    ImportRejection,
+    ItemImport,
+    Sighting,
+)
 
-__all__ = ["AuditEntry", "Case", "CaseItem", "Category", "FlaggedItem", "Heartbeat", "Role", "User"]
+__all__ = [
+    "AuditEntry",
+    "Case",
+    "CaseItem",
+    "Category",
+    "Evidence",
+    "EvidenceFile",
+    "EvidenceImmutable",
+    "FlaggedItem",
+    "Heartbeat",
+    "ImportRejection",
+    "ItemImport",
+    "Role",
+    "Sighting",
+    "User",
+]
