@@ -1,0 +1,23 @@
+"""What each role may do in the platform registry (tracker/roles.py syncs these after every migrate).
+
+Administrators get every permission and auditors every view permission automatically; ISPs get nothing here.
+"""
+
+from tracker.models.accounts import Role
+
+VIEW = [
+    "platforms.view_platform",
+    "platforms.view_platformhost",
+    "platforms.view_platformdomain",
+    "platforms.view_platformcontact",
+    "platforms.view_governmentadvisory",
+    "platforms.view_advisoryreason",
+]
+RECORD_ADVISORIES = ["platforms.add_governmentadvisory", "platforms.change_governmentadvisory"]
+KEEP_CONTACTS = ["platforms.add_platformcontact", "platforms.change_platformcontact"]
+
+GRANTS = {
+    Role.ANALYST: VIEW,
+    Role.LIAISON_OFFICER: VIEW + KEEP_CONTACTS + RECORD_ADVISORIES,
+    Role.SUPERVISOR: VIEW + RECORD_ADVISORIES,
+}
