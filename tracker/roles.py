@@ -16,33 +16,32 @@ from tracker.models.accounts import Role
 PROJECT_APPS = ("tracker", "platforms", "notices", "blocking")
 AUDIT_WRITE_PERMISSIONS = ("add_auditentry", "change_auditentry", "delete_auditentry")
 
+_READ_CONTENT = [
+    "tracker.view_category",
+    "tracker.view_flaggeditem",
+    "tracker.view_sighting",
+    "tracker.view_evidence",
+    "tracker.view_evidencefile",
+    "tracker.view_case",
+    "tracker.view_caseitem",
+    "tracker.view_itemimport",
+    "tracker.view_importrejection",
+]
+_WRITE_CONTENT = [
+    "tracker.add_flaggeditem",
+    "tracker.change_flaggeditem",
+    "tracker.verify_flaggeditem",
+    "tracker.add_sighting",
+    "tracker.add_evidence",
+    "tracker.add_case",
+    "tracker.change_case",
+    "tracker.add_itemimport",
+]
+
 GRANTS = {
-    Role.ANALYST: [
-        "tracker.view_category",
-        "tracker.view_flaggeditem",
-        "tracker.add_flaggeditem",
-        "tracker.change_flaggeditem",
-        "tracker.verify_flaggeditem",
-        "tracker.view_case",
-        "tracker.add_case",
-        "tracker.change_case",
-    ],
-    Role.LIAISON_OFFICER: [
-        "tracker.view_category",
-        "tracker.view_flaggeditem",
-        "tracker.view_case",
-    ],
-    Role.SUPERVISOR: [
-        "tracker.view_category",
-        "tracker.view_flaggeditem",
-        "tracker.add_flaggeditem",
-        "tracker.change_flaggeditem",
-        "tracker.verify_flaggeditem",
-        "tracker.view_case",
-        "tracker.add_case",
-        "tracker.change_case",
-        "tracker.view_auditentry",
-    ],
+    Role.ANALYST: [*_READ_CONTENT, *_WRITE_CONTENT],
+    Role.LIAISON_OFFICER: list(_READ_CONTENT),
+    Role.SUPERVISOR: [*_READ_CONTENT, *_WRITE_CONTENT, "tracker.view_auditentry"],
     Role.ISP: [],
 }
 

@@ -1,0 +1,65 @@
+"""The case timeline's entries from the tracker core: opening, items coming and going, status changes.
+
+Three queries whatever the case's size: items added or removed at the same moment by the same
+person are one entry ("120 items added"), as a bulk import or a pasted list adds them.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Min
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from tracker.models import AuditEntry, Case, CaseItem
+from tracker.timeline import TimelineEvent
+
+
+def case_events(case: Case) -> list[TimelineEvent]:
+    events = [TimelineEvent(case.opened_at, "case_opened", _("Case opened"), actor=case.owner.username)]
+    added = (
+        CaseItem.objects.filter(case=case)
+        .values("added_at", "added_by__username")
+        .annotate(count=Count("id"), first=Min("item__display"))
+        .order_by("added_at")
+    )
+    for group in added:
+        events.append(
+            TimelineEvent(
+                group["added_at"],
+                "item_added",
+                ngettext("%(count)d item added", "%(count)d items added", group["count"]) % {"count": group["count"]},
+                actor=group["added_by__username"],
+                detail=group["first"] if group["count"] == 1 else "",
+            )
+        )
+    removed = (
+        CaseItem.objects.filter(case=case, removed_at__isnull=False)
+        .values("removed_at", "removed_by__username")
+        .annotate(count=Count("id"), first=Min("item__display"))
+    )
+    for group in removed:
+        events.append(
+            TimelineEvent(
+                group["removed_at"],
+                "item_removed",
+                ngettext("%(count)d item removed", "%(count)d items removed", group["count"])
+                % {"count": group["count"]},
+                actor=group["removed_by__username"],
+                detail=group["first"] if group["count"] == 1 else "",
+            )
+        )
+    transitions = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case),
+        object_id=str(case.pk),
+        action=AuditEntry.Action.TRANSITION,
+    ).order_by("at")
+    for entry in transitions:
+        events.append(
+            TimelineEvent(
+                entry.at,
+                "case_status",
+                _("Case %(status)s") % {"status": Case.Status(entry.to_state).label if entry.to_state else ""},
+                actor=entry.actor_label,
+                detail=entry.reason,
+            )
+        )
+    return events

@@ -1,0 +1,56 @@
+"""Filters of the item and case lists, shared by the UI and the API so both filter alike."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from platforms.models import Platform
+from tracker.models import Case, Category, FlaggedItem
+
+
+class FlaggedItemFilter(django_filters.FilterSet):
+    platform = django_filters.ModelChoiceFilter(
+        queryset=Platform.objects.all(), field_name="platform", to_field_name="slug", label=_("platform")
+    )
+    other_platform = django_filters.BooleanFilter(
+        field_name="platform", lookup_expr="isnull", label=_("on an unknown platform")
+    )
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), field_name="category", to_field_name="slug", label=_("category")
+    )
+    status = django_filters.ChoiceFilter(choices=FlaggedItem.Status.choices, label=_("status"))
+    urgency = django_filters.ChoiceFilter(choices=FlaggedItem._meta.get_field("urgency").choices, label=_("urgency"))
+    kind = django_filters.ChoiceFilter(choices=FlaggedItem.Kind.choices, label=_("kind"))
+    source = django_filters.ChoiceFilter(choices=FlaggedItem.Source.choices, label=_("source"))
+    logged_after = django_filters.DateFilter(field_name="logged_at", lookup_expr="date__gte", label=_("logged from"))
+    logged_before = django_filters.DateFilter(field_name="logged_at", lookup_expr="date__lte", label=_("logged until"))
+    case = django_filters.NumberFilter(method="filter_case", label=_("in case"))
+    q = django_filters.CharFilter(method="filter_text", label=_("text"))
+
+    class Meta:
+        model = FlaggedItem
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(canonical__icontains=value) | Q(description__icontains=value))
+
+    def filter_case(self, queryset, name, value):
+        return queryset.filter(memberships__case_id=value, memberships__removed_at__isnull=True)
+
+
+class CaseFilter(django_filters.FilterSet):
+    platform = django_filters.ModelChoiceFilter(
+        queryset=Platform.objects.all(), field_name="platform", to_field_name="slug", label=_("platform")
+    )
+    status = django_filters.ChoiceFilter(choices=Case.Status.choices, label=_("status"))
+    owner = django_filters.CharFilter(field_name="owner__username", label=_("owner"))
+    opened_after = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__gte", label=_("opened from"))
+    opened_before = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__lte", label=_("opened until"))
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("text"))
+
+    class Meta:
+        model = Case
+        fields = []
