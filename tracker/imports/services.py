@@ -1,0 +1,607 @@
+"""Bulk import of flagged items: thousands of addresses at once, with the semantics of `log_item`.
+
+A new canonical form becomes a FlaggedItem with its first Sighting and an audit entry; a known one gets
+a Sighting more, its sighting count and last report time move, and its urgency may rise to urgent.
+`create_import` checks and stores the upload and queues the task; `run_import` does the work in chunks,
+each chunk one transaction that also moves the import's progress, so a crash resumes where it stopped.
+
+Rows are written set-wise. On PostgreSQL new items go through COPY into a temporary staging table and
+`INSERT … SELECT … ON CONFLICT (canonical) DO NOTHING`, and sightings and audit entries through COPY;
+any other database takes `bulk_create`. Everything else (reading, recognising, deciding) is shared.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from platforms.models import Platform
+from tracker import audit
+from tracker.canonical import InvalidItem
+from tracker.errors import DomainError, NotPermitted
+from tracker.models import (
+    AuditEntry,
+    Case,
+    CaseItem,
+    Category,
+    FlaggedItem,
+    ImportRejection,
+    ItemImport,
+    Sighting,
+)
+from tracker.models.content import Urgency
+from tracker.services.items import HostRegistry, effective_urgency, recognise
+
+from . import parsing
+
+logger = logging.getLogger(__name__)
+Status = ItemImport.Status
+LANGUAGE_MAX = FlaggedItem._meta.get_field("language").max_length
+VALUE_MAX = ImportRejection._meta.get_field("value").max_length
+ENTERED_MAX = FlaggedItem._meta.get_field("entered_as").max_length
+
+
+# --- creating an import -----------------------------------------------------------------------------
+
+
+def create_import(
+    *,
+    actor,
+    uploaded_file=None,
+    text: str | None = None,
+    default_category: Category | None,
+    default_source: str,
+    default_platform: Platform | None = None,
+    case: Case | None = None,
+) -> ItemImport:
+    """Check and store a pasted list (`text`) or an uploaded file, and queue its import.
+
+    Nothing is saved when the upload is refused (UploadRefused, DomainError). An uploaded file is a CSV
+    with a header unless its name ends in .txt, which is read as a list like pasted text.
+    """
+    _require(actor, "tracker.add_flaggeditem")
+    if (uploaded_file is None) == (text is None):
+        message = _("Paste a list or upload a file (one of the two).")
+        raise DomainError(message, fields={"file": [message], "text": [message]})
+    field = "file" if uploaded_file is not None else "text"
+    _check_choices(actor=actor, category=default_category, source=default_source, case=case)
+    if uploaded_file is not None:
+        name = Path(uploaded_file.name or "upload.csv").name
+        fmt = parsing.LIST if name.lower().endswith(".txt") else parsing.CSV
+        if uploaded_file.size is not None and uploaded_file.size > settings.IMPORT_MAX_BYTES:
+            raise parsing.UploadRefused(parsing.too_large_message(), field=field)
+        chunks: Iterable[bytes] = uploaded_file.chunks()
+    else:
+        name, fmt = _("pasted list"), parsing.LIST
+        chunks = [text.encode("utf-8")]
+    folder = Path(settings.VAR_DIR) / "imports"
+    incoming = folder / f"incoming-{uuid.uuid4().hex}{parsing.SUFFIXES[fmt]}"
+    final = None
+    try:
+        parsing.store(chunks, incoming, field=field)
+        total = parsing.check(incoming, fmt=fmt, field=field)
+        with transaction.atomic():
+            item_import = ItemImport.objects.create(
+                created_by=actor,
+                source_name=name[:255],
+                stored_path="",
+                default_category=default_category,
+                default_source=default_source,
+                default_platform=default_platform,
+                case=case,
+                total_rows=total,
+            )
+            relative = f"imports/{item_import.pk}{parsing.SUFFIXES[fmt]}"
+            final = folder / f"{item_import.pk}{parsing.SUFFIXES[fmt]}"
+            os.replace(incoming, final)
+            item_import.stored_path = relative
+            item_import.save(update_fields=["stored_path"])
+            audit.record_creation(item_import, actor=actor, reason=_("%(rows)s rows to import") % {"rows": total})
+            transaction.on_commit(lambda: _queue(item_import.pk))
+    except BaseException:
+        incoming.unlink(missing_ok=True)
+        if final is not None:
+            final.unlink(missing_ok=True)
+        raise
+    return item_import
+
+
+def _queue(import_id: int) -> None:
+    from tracker.tasks import run_item_import
+
+    run_item_import.delay(import_id)
+
+
+def _check_choices(*, actor, category, source, case) -> None:
+    problems = {}
+    if category is None or not category.is_active:
+        problems["category"] = [_("Choose an active category.")]
+    if source not in FlaggedItem.Source.values:
+        problems["source"] = [_("Choose a source: %(choices)s") % {"choices": ", ".join(FlaggedItem.Source.values)}]
+    if case is not None:
+        if not actor.has_perm("tracker.change_case"):
+            problems["case"] = [_("You may not add items to cases.")]
+        elif case.status == Case.Status.CLOSED:
+            problems["case"] = [_("The case is closed; items can no longer be added to it.")]
+    if problems:
+        raise DomainError(next(iter(problems.values()))[0], fields=problems)
+
+
+# --- running an import ------------------------------------------------------------------------------
+
+
+def run_import(import_id: int) -> ItemImport | None:
+    """Import the rows of an import; safe to run twice, and resumes after the last committed chunk.
+
+    1. Claim: queued -> running with a conditional UPDATE. A running import is resumed (its task came
+       back after a worker died); a done or failed one is left alone.
+    2. Read the rows after `processed_rows` and understand each chunk outside any transaction.
+    3. Each chunk's transaction first moves `processed_rows` from where this run read to the chunk's
+       end, again conditionally: a second worker on the same import waits on that row, then finds
+       nothing to claim and stops, so no row is ever imported twice.
+    4. Done when the rows run out.
+    """
+    ItemImport.objects.filter(pk=import_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started_at=timezone.now()
+    )
+    item_import = (
+        ItemImport.objects.select_related("created_by", "default_category", "default_platform", "case")
+        .filter(pk=import_id, status=Status.RUNNING)
+        .first()
+    )
+    if item_import is None:
+        return None
+    try:
+        context = _Context.load(item_import)
+        offset = item_import.processed_rows
+        rows = parsing.read(Path(settings.VAR_DIR) / item_import.stored_path, skip=offset)
+        for chunk in _chunks(rows, settings.IMPORT_CHUNK_ROWS):
+            valid, rejected = context.understand(chunk)
+            with transaction.atomic():
+                advanced = ItemImport.objects.filter(pk=import_id, status=Status.RUNNING, processed_rows=offset).update(
+                    processed_rows=offset + len(chunk)
+                )
+                if not advanced:
+                    logger.info("import %s: chunk at row %s taken by another run", import_id, offset)
+                    return None
+                created = _write_chunk(context, valid, rejected)
+                ItemImport.objects.filter(pk=import_id).update(
+                    imported_count=F("imported_count") + created,
+                    merged_count=F("merged_count") + len(valid) - created,
+                    rejected_count=F("rejected_count") + len(rejected),
+                )
+            offset += len(chunk)
+        ItemImport.objects.filter(pk=import_id, status=Status.RUNNING).update(
+            status=Status.DONE, finished_at=timezone.now()
+        )
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: still running, and the task's retry resumes it
+    except Exception as exc:
+        ItemImport.objects.filter(pk=import_id, status=Status.RUNNING).update(
+            status=Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    item_import.refresh_from_db()
+    return item_import
+
+
+def _chunks(rows: Iterator[parsing.Row], size: int) -> Iterator[list[parsing.Row]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+@dataclass(frozen=True, slots=True)
+class _Valid:
+    line: int
+    entered: str
+    canonical: str
+    display: str
+    kind: str
+    host: str
+    platform_id: int | None
+    category_id: int
+    source: str
+    urgency: str
+    language: str
+    description: str
+
+
+@dataclass
+class _Context:
+    """What every chunk of one import needs, loaded once: the registry, categories, platforms."""
+
+    item_import: ItemImport
+    registry: HostRegistry
+    categories: dict[str, Category]
+    platforms: dict[str, Platform]
+    platform_names: dict[int, str]
+    sources: dict[str, str]
+    item_type_id: int
+    case_type_id: int
+    store: _PortableStore
+    _urgencies: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, item_import: ItemImport) -> _Context:
+        categories = {}
+        for category in Category.objects.all():
+            categories[category.name.lower()] = category
+            categories[category.slug.lower()] = category
+        platforms = {platform.slug.lower(): platform for platform in Platform.objects.all()}
+        sources = {}
+        for value, label in FlaggedItem.Source.choices:
+            sources[value] = value
+            sources[str(label).lower()] = value
+            sources[value.replace("_", " ")] = value
+        return cls(
+            item_import=item_import,
+            registry=HostRegistry.load(),
+            categories=categories,
+            platforms=platforms,
+            platform_names={platform.pk: platform.name for platform in platforms.values()},
+            sources=sources,
+            item_type_id=ContentType.objects.get_for_model(FlaggedItem).pk,
+            case_type_id=ContentType.objects.get_for_model(Case).pk,
+            store=_CopyStore() if connection.vendor == "postgresql" else _PortableStore(),
+        )
+
+    def understand(self, rows: list[parsing.Row]) -> tuple[list[_Valid], list[dict]]:
+        """The rows that can be imported, and a rejection for each of the others."""
+        valid, rejected = [], []
+        for row in rows:
+            try:
+                valid.append(self._understand(row))
+            except _Rejected as exc:
+                rejected.append(
+                    {
+                        "item_import_id": self.item_import.pk,
+                        "line": row.line,
+                        "value": row.url[:VALUE_MAX],
+                        "reason": exc.reason,
+                    }
+                )
+        return valid, rejected
+
+    def _understand(self, row: parsing.Row) -> _Valid:
+        item_import = self.item_import
+        if row.problem:
+            raise _Rejected(row.problem)
+        category = item_import.default_category
+        if row.category:
+            category = self.categories.get(row.category.lower())
+            if category is None:
+                raise _Rejected(_("Unknown category “%(value)s”.") % {"value": row.category[:100]})
+        if category is None:
+            raise _Rejected(_("The line has no category, and the import none by default."))
+        if not category.is_active:
+            raise _Rejected(_("The category %(name)s is no longer in use.") % {"name": category})
+        source = item_import.default_source
+        if row.source:
+            source = self.sources.get(row.source.lower().strip())
+            if source is None:
+                raise _Rejected(
+                    _("Unknown source “%(value)s”; use one of: %(choices)s.")
+                    % {"value": row.source[:100], "choices": ", ".join(FlaggedItem.Source.values)}
+                )
+        platform = item_import.default_platform
+        if row.platform:
+            platform = self.platforms.get(row.platform.lower())
+            if platform is None:
+                raise _Rejected(_("Unknown platform “%(value)s”.") % {"value": row.platform[:100]})
+        urgency = self._urgency(category, row.urgency.lower())
+        if len(row.language) > LANGUAGE_MAX:
+            raise _Rejected(
+                _("The language “%(value)s” is longer than %(limit)s characters.")
+                % {"value": row.language[:50], "limit": LANGUAGE_MAX}
+            )
+        try:
+            canonical, platform_id = recognise(row.url, registry=self.registry, handle_platform=platform)
+        except InvalidItem as exc:
+            raise _Rejected(exc.message) from None
+        case = item_import.case
+        if case is not None and platform_id != case.platform_id:
+            raise _Rejected(
+                _("This is an item of %(platform)s, not of %(case_platform)s, the platform of the case.")
+                % {
+                    "platform": self.platform_names.get(platform_id, _("an unknown platform")),
+                    "case_platform": self.platform_names.get(case.platform_id, case.platform_id),
+                }
+            )
+        return _Valid(
+            line=row.line,
+            entered=row.url[:ENTERED_MAX],
+            canonical=canonical.canonical,
+            display=canonical.display,
+            kind=canonical.kind,
+            host=canonical.host,
+            platform_id=platform_id,
+            category_id=category.pk,
+            source=source,
+            urgency=urgency,
+            language=row.language,
+            description=row.description,
+        )
+
+    def _urgency(self, category: Category, requested: str) -> str:
+        key = (category.pk, requested)
+        if key not in self._urgencies:
+            try:
+                self._urgencies[key] = effective_urgency(category, requested)
+            except DomainError as exc:
+                self._urgencies[key] = _Rejected(exc.message)
+        found = self._urgencies[key]
+        if isinstance(found, _Rejected):
+            raise found
+        return found
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _write_chunk(context: _Context, valid: list[_Valid], rejected: list[dict]) -> int:
+    """Write one chunk's items, sightings, audit entries and case memberships; returns the new items."""
+    item_import, store = context.item_import, context.store
+    actor = item_import.created_by
+    now = timezone.now()
+    rows_of: dict[str, list[_Valid]] = {}
+    for row in valid:
+        rows_of.setdefault(row.canonical, []).append(row)
+
+    # 1. Which canonical forms are known already (one query), and the new ones inserted set-wise.
+    known = _known(rows_of)
+    new_items = []
+    for canonical, rows in rows_of.items():
+        if canonical in known:
+            continue
+        first = rows[0]
+        new_items.append(
+            {
+                "canonical": canonical,
+                "display": first.display,
+                "entered_as": first.entered,
+                "kind": first.kind,
+                "platform_id": first.platform_id,
+                "host": first.host,
+                "category_id": first.category_id,
+                "urgency": _highest(row.urgency for row in rows),
+                "source": first.source,
+                "language": first.language,
+                "description": first.description,
+                "status": FlaggedItem.Status.NEW,
+                "logged_by_id": actor.pk,
+                "logged_at": now,
+                "verified_by_id": None,
+                "verified_at": None,
+                "status_changed_at": now,
+                "sighting_count": len(rows),
+                "last_reported_at": now,
+            }
+        )
+    created = store.insert_items(new_items)
+    lost = [item["canonical"] for item in new_items if item["canonical"] not in created]
+    if lost:  # logged by someone else since the lookup: these rows are sightings of their items
+        known.update(_known(lost))
+
+    # 2. A sighting for every row.
+    sightings = []
+    for canonical, rows in rows_of.items():
+        item_id = created.get(canonical) or known[canonical][0]
+        for index, row in enumerate(rows):
+            sightings.append(
+                {
+                    "item_id": item_id,
+                    "entered_as": row.entered,
+                    "source": row.source,
+                    "reported_by_id": actor.pk,
+                    "reported_at": now,
+                    "note": row.description if index or canonical not in created else "",
+                    "item_import_id": item_import.pk,
+                }
+            )
+    store.append(Sighting, sightings)
+
+    # 3. Known items: counts and last report time, set-wise by how many rows each got; urgency may rise.
+    entries = []
+    reported: dict[int, list[int]] = {}
+    urgent = []
+    for canonical, (item_id, urgency, display) in known.items():
+        rows = rows_of[canonical]
+        reported.setdefault(len(rows), []).append(item_id)
+        changes = {}
+        if urgency != Urgency.URGENT and _highest(row.urgency for row in rows) == Urgency.URGENT:
+            urgent.append(item_id)
+            changes["urgency"] = [urgency, Urgency.URGENT]
+        reason = _("reported again by import %(import)s, line %(lines)s") % {
+            "import": item_import.pk,
+            "lines": ", ".join(str(row.line) for row in rows[:20]) + ("…" if len(rows) > 20 else ""),
+        }
+        entries.append(_entry(context, AuditEntry.Action.EVENT, item_id, display, now, changes=changes, reason=reason))
+    for count, item_ids in reported.items():
+        FlaggedItem.objects.filter(pk__in=item_ids).update(
+            sighting_count=F("sighting_count") + count, last_reported_at=now
+        )
+    if urgent:
+        FlaggedItem.objects.filter(pk__in=urgent).update(urgency=Urgency.URGENT)
+
+    # 4. An audit entry for every new item, as record_creation would write it.
+    for item in new_items:
+        item_id = created.get(item["canonical"])
+        if item_id is None:
+            continue
+        snapshot = {"id": item_id, **{name.removesuffix("_id"): value for name, value in item.items()}}
+        lines = ", ".join(str(row.line) for row in rows_of[item["canonical"]][:20])
+        reason = _("imported by import %(import)s, line %(lines)s") % {"import": item_import.pk, "lines": lines}
+        entries.append(
+            _entry(
+                context,
+                AuditEntry.Action.CREATE,
+                item_id,
+                item["display"],
+                now,
+                changes=audit.diff({}, snapshot),
+                reason=reason,
+            )
+        )
+
+    # 5. The case: every item of the chunk not in it yet, audited as cases.add_items does.
+    if item_import.case_id is not None:
+        canonical_of = {item_id: canonical for canonical, item_id in created.items()}
+        canonical_of.update({item_id: canonical for canonical, (item_id, _u, _d) in known.items()})
+        already = set(
+            CaseItem.objects.filter(
+                case_id=item_import.case_id, item_id__in=list(canonical_of), removed_at__isnull=True
+            ).values_list("item_id", flat=True)
+        )
+        joining = sorted(set(canonical_of) - already)
+        if joining:
+            CaseItem.objects.bulk_create(
+                [
+                    CaseItem(case_id=item_import.case_id, item_id=item_id, added_by_id=actor.pk, added_at=now)
+                    for item_id in joining
+                ],
+                ignore_conflicts=True,  # added by hand meanwhile: one active membership is enough
+            )
+            entries.append(
+                _entry(
+                    context,
+                    AuditEntry.Action.CHANGE,
+                    item_import.case_id,
+                    str(item_import.case),
+                    now,
+                    content_type_id=context.case_type_id,
+                    changes={"items_added": [canonical_of[item_id] for item_id in joining[:1000]]},
+                    reason=_("%(count)d items added by import %(import)s")
+                    % {"count": len(joining), "import": item_import.pk},
+                )
+            )
+    store.append(AuditEntry, entries)
+    store.append(ImportRejection, rejected)
+    return len(created)
+
+
+def _known(canonicals: Iterable[str]) -> dict[str, tuple[int, str, str]]:
+    """canonical -> (id, urgency, display) of the items already stored."""
+    found = FlaggedItem.objects.filter(canonical__in=list(canonicals)).values_list(
+        "canonical", "pk", "urgency", "display"
+    )
+    return {canonical: (pk, urgency, display) for canonical, pk, urgency, display in found}
+
+
+def _highest(urgencies: Iterable[str]) -> str:
+    return Urgency.URGENT if Urgency.URGENT in set(urgencies) else Urgency.NORMAL
+
+
+def _entry(context: _Context, action, object_id, shown, at, *, changes, reason, content_type_id=None) -> dict:
+    actor = context.item_import.created_by
+    return {
+        "at": at,
+        "actor_id": actor.pk,
+        "actor_label": actor.get_username(),
+        "source": AuditEntry.Source.TASK,
+        "remote_addr": None,
+        "action": action,
+        "content_type_id": content_type_id or context.item_type_id,
+        "object_id": str(object_id),
+        "object_repr": shown[:255],
+        "from_state": "",
+        "to_state": "",
+        "changes": changes,
+        "reason": reason,
+    }
+
+
+# --- storage: portable, and COPY on PostgreSQL --------------------------------------------------------
+
+
+class _PortableStore:
+    """Set-wise writes any database Django supports can take."""
+
+    def insert_items(self, items: list[dict]) -> dict[str, int]:
+        """Insert the items whose canonical form is still free; canonical -> id of those inserted."""
+        while items:
+            objects = [FlaggedItem(**item) for item in items]
+            try:
+                with transaction.atomic():
+                    FlaggedItem.objects.bulk_create(objects, batch_size=500)
+            except IntegrityError:
+                # Someone logged one of them since the lookup: leave those out and try again.
+                taken = _known(item["canonical"] for item in items)
+                items = [item for item in items if item["canonical"] not in taken]
+                continue
+            if all(obj.pk is not None for obj in objects):
+                return {obj.canonical: obj.pk for obj in objects}
+            # Databases that do not return ids from bulk inserts.
+            return {canonical: pk for canonical, (pk, _u, _d) in _known(obj.canonical for obj in objects).items()}
+        return {}
+
+    def append(self, model: type[models.Model], rows: list[dict]) -> None:
+        if rows:
+            model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
+
+
+class _CopyStore(_PortableStore):
+    """PostgreSQL: COPY, and a staging table so a canonical form logged meanwhile is skipped, not an error."""
+
+    STAGING = "tracker_import_staging"
+
+    def insert_items(self, items: list[dict]) -> dict[str, int]:
+        if not items:
+            return {}
+        names = list(items[0])
+        columns = ", ".join(_column(FlaggedItem, name) for name in names)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.STAGING} ON COMMIT DELETE ROWS"  # noqa: S608
+                f" AS SELECT {columns} FROM {FlaggedItem._meta.db_table} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {self.STAGING}")
+            _copy(cursor, self.STAGING, columns, ([item[name] for name in names] for item in items))
+            cursor.execute(
+                f"INSERT INTO {FlaggedItem._meta.db_table} ({columns}) SELECT {columns} FROM {self.STAGING}"  # noqa: S608
+                " ON CONFLICT (canonical) DO NOTHING RETURNING canonical, id"
+            )
+            return dict(cursor.fetchall())
+
+    def append(self, model: type[models.Model], rows: list[dict]) -> None:
+        if not rows:
+            return
+        names = list(rows[0])
+        columns = ", ".join(_column(model, name) for name in names)
+        with connection.cursor() as cursor:
+            _copy(cursor, model._meta.db_table, columns, ([_plain(row[name]) for name in names] for row in rows))
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def _copy(cursor, table: str, columns: str, rows: Iterable[list]) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _plain(value):
+    return json.dumps(value, cls=DjangoJSONEncoder) if isinstance(value, dict) else value
+
+
+def _require(actor, permission: str) -> None:
+    if actor is None or not actor.has_perm(permission):
+        raise NotPermitted(_("You do not have permission for this."))
