@@ -6,6 +6,7 @@ Serializers validate and shape only; every write goes through platforms/services
 import django_filters
 from django.db import transaction
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -132,9 +133,11 @@ class PlatformViewSet(
             return [IsAuthenticated(), CanViewPlatforms()]  # the service checks change_platform
         return super().get_permissions()
 
+    @extend_schema(request=PlatformInput, responses=PlatformSerializer)
     def create(self, request):
         return Response(PlatformSerializer(self._save(request, None)).data, status=201)
 
+    @extend_schema(request=PlatformInput, responses=PlatformSerializer)
     def partial_update(self, request, pk=None):
         return Response(PlatformSerializer(self._save(request, self.get_object())).data)
 
@@ -152,6 +155,7 @@ class PlatformViewSet(
                 services.set_platform_domains(actor=request.user, platform=platform, names=domains)
         return self.get_queryset().get(pk=platform.pk)
 
+    @extend_schema(request=TrustedFlaggerInput, responses=PlatformSerializer)
     @action(detail=True, methods=["post"], url_path="trusted-flagger")
     def trusted_flagger(self, request, pk=None):
         data = TrustedFlaggerInput(data=request.data)
@@ -182,6 +186,7 @@ class PlatformContactViewSet(
     queryset = PlatformContact.objects.order_by("platform_id", "role", "email")
     filterset_fields = ["platform", "role", "is_active"]
 
+    @extend_schema(request=ContactInput, responses=ContactSerializer)
     def create(self, request):
         data = ContactInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -190,6 +195,7 @@ class PlatformContactViewSet(
         contact = services.save_contact(actor=request.user, platform=platform, **values)
         return Response(ContactSerializer(contact).data, status=201)
 
+    @extend_schema(request=ContactInput, responses=ContactSerializer)
     def partial_update(self, request, pk=None):
         contact = self.get_object()
         data = ContactInput(data=request.data)
@@ -294,9 +300,11 @@ class GovernmentAdvisoryViewSet(
             return [IsAuthenticated(), CanViewAdvisories()]  # the service checks change_governmentadvisory
         return super().get_permissions()
 
+    @extend_schema(request=AdvisoryInput, responses=AdvisorySerializer)
     def create(self, request):
         return Response(AdvisorySerializer(self._save(request, None)).data, status=201)
 
+    @extend_schema(request=AdvisoryInput, responses=AdvisorySerializer)
     def partial_update(self, request, pk=None):
         return Response(AdvisorySerializer(self._save(request, self.get_object())).data)
 
@@ -310,6 +318,7 @@ class GovernmentAdvisoryViewSet(
         )
         return self.get_queryset().get(pk=advisory.pk)
 
+    @extend_schema(request=LiftInput, responses=AdvisorySerializer)
     @action(detail=True, methods=["post"])
     def lift(self, request, pk=None):
         data = LiftInput(data=request.data)
