@@ -16,7 +16,9 @@ def test_an_analyst_logs_an_item_and_a_second_form_merges(api_client, analyst):
     telegram()
     api_client.force_authenticate(analyst)
     first = api_client.post(
-        "/api/v1/items/", {"url": "https://t.me/s/Teror_Cell", "category": "terrorism", "source": "patrol"}, format="json"
+        "/api/v1/items/",
+        {"url": "https://t.me/s/Teror_Cell", "category": "terrorism", "source": "patrol"},
+        format="json",
     )
     assert first.status_code == 201 and first.json()["merged"] is False
     again = api_client.post(
