@@ -213,6 +213,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "source"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "FlaggedItemStatusEnum": "tracker.models.content.FlaggedItem.Status",
+        "CaseStatusEnum": "tracker.models.content.Case.Status",
+        "ItemImportStatusEnum": "tracker.models.content.ItemImport.Status",
+        "ItemSourceEnum": "tracker.models.content.FlaggedItem.Source",
+        "UrgencyEnum": "tracker.models.content.Urgency",
+        "AuditSourceEnum": "tracker.models.audit.AuditEntry.Source",
+        "BlockOrderStatusEnum": "blocking.models.BlockOrder.Status",
+        "AdvisoryStatusEnum": "platforms.models.GovernmentAdvisory.Status",
+    },
 }
 
 # --- Blocking ------------------------------------------------------------------------
