@@ -12,7 +12,6 @@ any other database takes `bulk_create`. Everything else (reading, recognising, d
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import uuid
@@ -53,6 +52,7 @@ Status = ItemImport.Status
 LANGUAGE_MAX = FlaggedItem._meta.get_field("language").max_length
 VALUE_MAX = ImportRejection._meta.get_field("value").max_length
 ENTERED_MAX = FlaggedItem._meta.get_field("entered_as").max_length
+_JSON = DjangoJSONEncoder()
 
 
 # --- creating an import -----------------------------------------------------------------------------
@@ -172,6 +172,7 @@ def run_import(import_id: int) -> ItemImport | None:
         for chunk in _chunks(rows, settings.IMPORT_CHUNK_ROWS):
             valid, rejected = context.understand(chunk)
             with transaction.atomic():
+                context.store.begin_chunk()
                 advanced = ItemImport.objects.filter(pk=import_id, status=Status.RUNNING, processed_rows=offset).update(
                     processed_rows=offset + len(chunk)
                 )
@@ -421,6 +422,7 @@ def _write_chunk(context: _Context, valid: list[_Valid], rejected: list[dict]) -
     entries = []
     reported: dict[int, list[int]] = {}
     urgent = []
+    again_reason = _("reported again by import %(import)s, line %(lines)s")
     for canonical, (item_id, urgency, display) in known.items():
         rows = rows_of[canonical]
         reported.setdefault(len(rows), []).append(item_id)
@@ -428,7 +430,7 @@ def _write_chunk(context: _Context, valid: list[_Valid], rejected: list[dict]) -
         if urgency != Urgency.URGENT and _highest(row.urgency for row in rows) == Urgency.URGENT:
             urgent.append(item_id)
             changes["urgency"] = [urgency, Urgency.URGENT]
-        reason = _("reported again by import %(import)s, line %(lines)s") % {
+        reason = again_reason % {
             "import": item_import.pk,
             "lines": ", ".join(str(row.line) for row in rows[:20]) + ("…" if len(rows) > 20 else ""),
         }
@@ -440,24 +442,20 @@ def _write_chunk(context: _Context, valid: list[_Valid], rejected: list[dict]) -
     if urgent:
         FlaggedItem.objects.filter(pk__in=urgent).update(urgency=Urgency.URGENT)
 
-    # 4. An audit entry for every new item, as record_creation would write it.
+    # 4. An audit entry for every new item, as record_creation would write it (its JSON built once here).
+    stamp = _JSON.default(now)
+    created_reason = _("imported by import %(import)s, line %(lines)s")
     for item in new_items:
         item_id = created.get(item["canonical"])
         if item_id is None:
             continue
-        snapshot = {"id": item_id, **{name.removesuffix("_id"): value for name, value in item.items()}}
+        changes = {"id": [None, item_id]}
+        for name, value in item.items():
+            changes[name.removesuffix("_id")] = [None, stamp if value is now else value]
         lines = ", ".join(str(row.line) for row in rows_of[item["canonical"]][:20])
-        reason = _("imported by import %(import)s, line %(lines)s") % {"import": item_import.pk, "lines": lines}
+        reason = created_reason % {"import": item_import.pk, "lines": lines}
         entries.append(
-            _entry(
-                context,
-                AuditEntry.Action.CREATE,
-                item_id,
-                item["display"],
-                now,
-                changes=audit.diff({}, snapshot),
-                reason=reason,
-            )
+            _entry(context, AuditEntry.Action.CREATE, item_id, item["display"], now, changes=changes, reason=reason)
         )
 
     # 5. The case: every item of the chunk not in it yet, audited as cases.add_items does.
@@ -533,6 +531,9 @@ def _entry(context: _Context, action, object_id, shown, at, *, changes, reason, 
 class _PortableStore:
     """Set-wise writes any database Django supports can take."""
 
+    def begin_chunk(self) -> None:
+        pass
+
     def insert_items(self, items: list[dict]) -> dict[str, int]:
         """Insert the items whose canonical form is still free; canonical -> id of those inserted."""
         while items:
@@ -561,6 +562,13 @@ class _CopyStore(_PortableStore):
 
     STAGING = "tracker_import_staging"
 
+    def begin_chunk(self) -> None:
+        # A chunk's commit need not wait for the disk: were it lost in a server crash, its progress
+        # would be lost with it and the chunk imported again. The final "done" commit waits, and
+        # makes every chunk before it durable.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
     def insert_items(self, items: list[dict]) -> dict[str, int]:
         if not items:
             return {}
@@ -584,8 +592,11 @@ class _CopyStore(_PortableStore):
             return
         names = list(rows[0])
         columns = ", ".join(_column(model, name) for name in names)
+        json_names = {name for name in names if isinstance(model._meta.get_field(name), models.JSONField)}
+        if json_names:
+            rows = [{**row, **{name: _JSON.encode(row[name]) for name in json_names}} for row in rows]
         with connection.cursor() as cursor:
-            _copy(cursor, model._meta.db_table, columns, ([_plain(row[name]) for name in names] for row in rows))
+            _copy(cursor, model._meta.db_table, columns, ([row[name] for name in names] for row in rows))
 
 
 def _column(model: type[models.Model], name: str) -> str:
@@ -596,10 +607,6 @@ def _copy(cursor, table: str, columns: str, rows: Iterable[list]) -> None:
     with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def _plain(value):
-    return json.dumps(value, cls=DjangoJSONEncoder) if isinstance(value, dict) else value
 
 
 def _require(actor, permission: str) -> None:
