@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from .models import Delivery, DeliveryAttempt, EscalationPolicy, EscalationStep, Notice, StepTranslation
+
+
+class StepInline(admin.StackedInline):
+    model = EscalationStep
+    extra = 0
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "platform", "is_default"]
+    inlines = [StepInline]
+
+
+@admin.register(StepTranslation)
+class StepTranslationAdmin(admin.ModelAdmin):
+    list_display = ["step", "language"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Notices and their delivery evidence change only through the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "case", "step", "status", "sent_at", "deadline_at"]
+    list_filter = ["status"]
+    search_fields = ["reference"]
+
+
+class AttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["notice", "recipient", "state", "accepted_at", "needs_check"]
+    list_filter = ["state", "needs_check"]
+    exclude = ["raw_message"]
+    inlines = [AttemptInline]

@@ -1,0 +1,294 @@
+"""Getting a notice to each recipient, once, with proof: the exact bytes, their hash, the server's reply.
+
+1. When a notice is sent, `create_deliveries` fixes each recipient's message (Message-ID derived from the
+   reference, Date, bytes, SHA-256) in the notice's transaction; after commit `enqueue` queues one task each.
+2. `send_delivery` claims the row with a conditional UPDATE (queued/unknown -> sending), so a retry, two
+   workers or two sweeps never send it twice, and talks to the server outside any transaction.
+3. With Django's SMTP backend configured, it speaks SMTP itself (MAIL, RCPT, DATA) to keep the reply to the
+   end of DATA and the time of acceptance; with any other backend it hands the message to that backend.
+4. A connection lost after the message went out leaves the outcome unknown: the row is flagged for a
+   person and retried with the same bytes and Message-ID, which receivers use to drop duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import smtplib
+import socket
+import ssl
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tracker import audit
+
+from .models import Delivery, DeliveryAttempt, Notice
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Errors after which the message certainly did not go out and a later try may succeed.
+TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionRefusedError, socket.timeout)
+State = Delivery.State
+Result = DeliveryAttempt.Result
+
+
+class TemporaryFailure(Exception):
+    """Not sent; try again later (a named transient error, or a 4xx reply)."""
+
+
+class PermanentFailure(Exception):
+    """Not sent, and retrying will not help (a 5xx reply, a refused login)."""
+
+
+class OutcomeUnknown(Exception):
+    """The message was transmitted but the server's verdict never came back."""
+
+
+def sender_address() -> str:
+    return getattr(settings, "NOTICES_FROM_EMAIL", "") or settings.DEFAULT_FROM_EMAIL
+
+
+def message_id_for(reference: str, number: int) -> str:
+    """`<TKD.2017.000123.1@domain>`: the reference, readable, so a reply's In-Reply-To names the notice."""
+    domain = getattr(settings, "NOTICES_MESSAGE_ID_DOMAIN", "") or sender_address().rpartition("@")[2] or "localhost"
+    return f"<{reference.replace('/', '.')}.{number}@{domain}>"
+
+
+REFERENCE_IN_MESSAGE_ID = re.compile(r"TKD\.(\d{4})\.(\d{6})\.\d+@")
+
+
+def reference_from_message_id(message_id: str) -> str | None:
+    match = REFERENCE_IN_MESSAGE_ID.search(message_id or "")
+    return f"TKD/{match.group(1)}/{match.group(2)}" if match else None
+
+
+def build_email(notice: Notice, *, recipient: str, sender: str, message_id: str, sent_at: datetime) -> EmailMessage:
+    headers = {
+        "Message-ID": message_id,
+        "Date": format_datetime(sent_at),
+        "X-Takedown-Reference": notice.reference,
+        "Auto-Submitted": "auto-generated" if notice.sent_by_id is None else "no",
+    }
+    earlier = list(
+        Delivery.objects.filter(notice__case_id=notice.case_id, recipient=recipient, notice__sent_at__lt=sent_at)
+        .exclude(notice=notice)
+        .order_by("notice__sent_at")
+        .values_list("message_id", flat=True)
+    )
+    if earlier:
+        headers["In-Reply-To"] = earlier[-1]
+        headers["References"] = " ".join(earlier[-20:])
+    return EmailMessage(subject=notice.subject, body=notice.body, from_email=sender, to=[recipient], headers=headers)
+
+
+def create_deliveries(notice: Notice, *, now: datetime) -> list[Delivery]:
+    """One delivery row per recipient with its exact message; called inside the notice's transaction."""
+    sender = sender_address()
+    deliveries = []
+    for number, recipient in enumerate(notice.recipients, start=1):
+        message_id = message_id_for(notice.reference, number)
+        email = build_email(notice, recipient=recipient, sender=sender, message_id=message_id, sent_at=now)
+        raw = email.message().as_bytes(linesep="\r\n")
+        deliveries.append(
+            Delivery(
+                notice=notice,
+                recipient=recipient,
+                sender=sender,
+                message_id=message_id,
+                raw_message=raw,
+                sha256=hashlib.sha256(raw).hexdigest(),
+                created_at=now,
+                next_attempt_at=now + _lease(),
+            )
+        )
+    return Delivery.objects.bulk_create(deliveries)
+
+
+def enqueue(delivery_ids: list[int]) -> None:
+    from .tasks import send_delivery as task
+
+    for delivery_id in delivery_ids:
+        task.delay(delivery_id)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the n-th failed attempt: 30 s, 1 min, 2 min, ... at most an hour."""
+    return timedelta(seconds=min(30 * 2 ** max(0, attempts - 1), 3600))
+
+
+def send_delivery(*, delivery_id: int) -> str:
+    """Send one delivery if it is still to be sent. Returns sent, retry, unknown, failed or skipped."""
+    started = timezone.now()
+    claimed = Delivery.objects.filter(pk=delivery_id, state__in=[State.QUEUED, State.UNKNOWN]).update(
+        state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=started + _lease()
+    )
+    if not claimed:
+        return "skipped"
+    delivery = Delivery.objects.select_related("notice").get(pk=delivery_id)
+    try:
+        accepted_at, reply = transmit(delivery)
+    except TemporaryFailure as exc:
+        retry_at = timezone.now() + retry_delay(delivery.attempts)
+        _finish(delivery, started, State.QUEUED, Result.TRANSIENT, str(exc), next_attempt_at=retry_at + _lease())
+        return "retry"
+    except OutcomeUnknown as exc:
+        retry_at = timezone.now() + retry_delay(delivery.attempts)
+        _finish(delivery, started, State.UNKNOWN, Result.UNKNOWN, str(exc), needs_check=True, next_attempt_at=retry_at)
+        return "unknown"
+    except PermanentFailure as exc:
+        _finish(delivery, started, State.FAILED, Result.FAILED, str(exc), needs_check=True)
+        return "failed"
+    _finish(delivery, started, State.SENT, Result.ACCEPTED, reply, accepted_at=accepted_at, server_reply=reply)
+    return "sent"
+
+
+def give_up(*, delivery_id: int, why: str) -> None:
+    """After the last retry: failed, for a person to look at; never silently dropped."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.state in (State.QUEUED, State.UNKNOWN):
+            before = delivery.state
+            delivery.state, delivery.needs_check, delivery.next_attempt_at = State.FAILED, True, None
+            delivery.error = f"{delivery.error}\n{why}".strip()
+            delivery.save(update_fields=["state", "needs_check", "next_attempt_at", "error"])
+            audit.record_transition(delivery, actor=None, from_state=before, to_state=State.FAILED, reason=why)
+
+
+def claim_stale_deliveries(*, now: datetime, limit: int = 500) -> list[int]:
+    """The sweep's safety net: deliveries whose task was lost, or whose worker died mid-send.
+
+    One still "sending" after its lease may or may not have gone out: it becomes unknown and is flagged.
+    """
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(next_attempt_at__lte=now)
+            .values_list("pk", "state")[:limit]
+        )
+        if not rows:
+            return []
+        stuck = [pk for pk, state in rows if state == State.SENDING]
+        if stuck:
+            Delivery.objects.filter(pk__in=stuck, state=State.SENDING).update(
+                state=State.UNKNOWN, needs_check=True, error="the worker sending it stopped before it finished"
+            )
+        ids = [pk for pk, state in rows if state in (State.QUEUED, State.UNKNOWN, State.SENDING)]
+        done = [pk for pk, _state in rows if pk not in ids]
+        Delivery.objects.filter(pk__in=ids).update(next_attempt_at=now + _lease())
+        if done:
+            Delivery.objects.filter(pk__in=done).update(next_attempt_at=None)
+    return ids
+
+
+def _finish(delivery, started, state, result, detail, *, needs_check=False, next_attempt_at=None, **fields) -> None:
+    finished = timezone.now()
+    with transaction.atomic():
+        updates = {"state": state, "next_attempt_at": next_attempt_at, **fields}
+        if result != Result.ACCEPTED:
+            updates["error"] = detail
+        if needs_check:
+            updates["needs_check"] = True
+        Delivery.objects.filter(pk=delivery.pk).update(**updates)
+        DeliveryAttempt.objects.create(
+            delivery=delivery, started_at=started, finished_at=finished, result=result, detail=detail[:4000]
+        )
+        audit.record_transition(delivery, actor=None, from_state=State.SENDING, to_state=state, reason=detail[:500])
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "NOTICES_SWEEP_LEASE_SECONDS", 600))
+
+
+# --- the wire ---------------------------------------------------------------------------------------
+
+
+def transmit(delivery: Delivery) -> tuple[datetime, str]:
+    """Hand the delivery's message to the mail system; (time accepted, the server's reply)."""
+    if settings.EMAIL_BACKEND == SMTP_BACKEND:
+        return _smtp(bytes(delivery.raw_message), sender=delivery.sender, recipient=delivery.recipient)
+    email = build_email(
+        delivery.notice,
+        recipient=delivery.recipient,
+        sender=delivery.sender,
+        message_id=delivery.message_id,
+        sent_at=delivery.notice.sent_at,
+    )
+    try:
+        sent = get_connection(fail_silently=False).send_messages([email])
+    except TRANSIENT as exc:
+        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
+    if not sent:
+        raise PermanentFailure(f"{settings.EMAIL_BACKEND} sent nothing")
+    return timezone.now(), f"handed to {settings.EMAIL_BACKEND}"
+
+
+def _smtp(raw: bytes, *, sender: str, recipient: str) -> tuple[datetime, str]:
+    host, port = settings.EMAIL_HOST, settings.EMAIL_PORT
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 30
+    use_ssl = getattr(settings, "EMAIL_USE_SSL", False)
+    data_sent = False
+    try:
+        if use_ssl:
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+    except TRANSIENT as exc:
+        raise TemporaryFailure(f"connecting to {host}:{port}: {type(exc).__name__}: {exc}") from exc
+    except OSError as exc:
+        raise PermanentFailure(f"connecting to {host}:{port}: {type(exc).__name__}: {exc}") from exc
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        if getattr(settings, "EMAIL_USE_TLS", False) and not use_ssl:
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if settings.EMAIL_HOST_USER:
+            smtp.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+        _expect(*smtp.mail(sender), "MAIL FROM", ok=(250,))
+        _expect(*smtp.rcpt(recipient), "RCPT TO", ok=(250, 251))
+        _expect(*smtp.docmd("DATA"), "DATA", ok=(354,))
+        data_sent = True
+        smtp.send(_dot_stuffed(raw))
+        code, reply = smtp.getreply()
+        accepted_at = timezone.now()
+        _expect(code, reply, "end of DATA", ok=(250,))
+        return accepted_at, f"{code} {reply.decode('utf-8', 'replace')}"
+    except (TemporaryFailure, PermanentFailure):
+        raise
+    except smtplib.SMTPResponseException as exc:  # login refused, STARTTLS refused, ...
+        failure = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
+        raise failure(f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}") from exc
+    except OSError as exc:  # smtplib's own errors are OSErrors too
+        if data_sent:
+            raise OutcomeUnknown(f"connection lost after the message was sent: {type(exc).__name__}: {exc}") from exc
+        if isinstance(exc, TRANSIENT):
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+def _expect(code: int, reply: bytes, stage: str, *, ok: tuple[int, ...]) -> None:
+    if code in ok:
+        return
+    text = f"{stage}: {code} {reply.decode('utf-8', 'replace')}"
+    if 400 <= code < 500:
+        raise TemporaryFailure(text)
+    raise PermanentFailure(text)
+
+
+def _dot_stuffed(raw: bytes) -> bytes:
+    """The message as DATA carries it (RFC 5321 4.5.2): leading dots doubled, ended by CRLF.CRLF."""
+    body = re.sub(rb"(?m)^\.", b"..", raw)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return body + b".\r\n"

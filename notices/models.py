@@ -1,0 +1,362 @@
+"""Notices to platforms, the escalation ladder they climb, their delivery evidence and the platforms' replies."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tracker.models.content import Urgency
+
+
+class EscalationPolicy(models.Model):
+    """An ordered ladder of steps. One policy is the default; a platform may have its own."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    platform = models.OneToOneField(
+        "platforms.Platform",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalation_policy",
+        help_text=_("empty: a policy any platform may use"),
+    )
+    is_default = models.BooleanField(_("default policy"), default=False)
+    time_zone = models.CharField(_("deadline time zone"), max_length=64, default="Asia/Jakarta")
+    holiday_country = models.CharField(_("public holidays of"), max_length=2, default="ID")
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = _("escalation policies")
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_policy")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationStep(models.Model):
+    """One rung of a ladder: what is sent, how long the platform has to answer, and who decides to send it."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("notice")
+        REMINDER = "reminder", _("reminder")
+        FINAL_WARNING = "final_warning", _("final warning")
+        BLOCK_PROPOSAL = "block_proposal", _("block proposal")
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    subject_template = models.CharField(_("subject"), max_length=300, blank=True)
+    body_template = models.TextField(_("body"), blank=True)
+    urgent_response_minutes = models.PositiveIntegerField(_("response time for urgent items (minutes)"), default=240)
+    normal_response_minutes = models.PositiveIntegerField(_("response time for other items (minutes)"), default=1440)
+    business_hours = models.BooleanField(_("count office hours only"), default=False)
+    automatic = models.BooleanField(
+        _("sent automatically"),
+        default=True,
+        help_text=_("off: prepared when the previous deadline lapses, for a liaison officer to confirm"),
+    )
+    sanction_amount = models.DecimalField(
+        _("administrative sanction"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["policy", "position"]
+        constraints = [models.UniqueConstraint(fields=["policy", "position"], name="step_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+    def save(self, *args, **kwargs):
+        from .placeholders import check_step
+
+        check_step(self)  # an unknown placeholder is refused here, not when the sweep renders it at 3 a.m.
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .placeholders import UnknownPlaceholder, check_step
+
+        try:
+            check_step(self)
+        except UnknownPlaceholder as exc:
+            raise ValidationError(exc.fields) from exc
+
+    def response_minutes(self, urgency: str) -> int:
+        return self.urgent_response_minutes if urgency == Urgency.URGENT else self.normal_response_minutes
+
+
+class StepTranslation(models.Model):
+    """A step's subject and body in another language; platforms get notices in their notice language."""
+
+    step = models.ForeignKey(EscalationStep, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=8)
+    subject_template = models.CharField(_("subject"), max_length=300)
+    body_template = models.TextField(_("body"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["step", "language"], name="step_translation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.step} [{self.language}]"
+
+    def save(self, *args, **kwargs):
+        from .placeholders import check_template
+
+        check_template(self.subject_template, field="subject_template")
+        check_template(self.body_template, field="body_template")
+        super().save(*args, **kwargs)
+
+
+class ReferenceSequence(models.Model):
+    """The last notice number used in a year: locked row by row, so two senders never get the same number."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Notice(models.Model):
+    """A formal request to a platform: reference, items, legal basis, deadline; a rung of the ladder."""
+
+    class Status(models.TextChoices):
+        PREPARED = "prepared", _("prepared, awaiting confirmation")
+        SENT = "sent", _("sent, awaiting reply")
+        PARTLY_ANSWERED = "partly_answered", _("partly answered")
+        ANSWERED = "answered", _("answered")
+        LAPSED = "lapsed", _("deadline passed unanswered")
+
+    AWAITING_REPLY = (Status.SENT, Status.PARTLY_ANSWERED)
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    case = models.ForeignKey("tracker.Case", on_delete=models.PROTECT, related_name="notices")
+    step = models.ForeignKey(EscalationStep, on_delete=models.PROTECT, related_name="notices")
+    previous = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_up",
+        help_text=_("the notice whose lapsed deadline this one follows"),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    recipients = models.JSONField(_("recipients"), default=list)
+    subject = models.CharField(_("subject"), max_length=400)
+    body = models.TextField(_("body"))
+    legal_basis = models.TextField(_("legal basis"))
+    deadline_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+    deadline_rule = models.JSONField(_("deadline rule"), default=dict, blank=True)
+    prepared_at = models.DateTimeField(_("prepared"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_by_label = models.CharField(_("sent by"), max_length=150, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    lapsed_at = models.DateTimeField(_("lapsed"), null=True, blank=True)
+    # How many of the owner's pre-deadline reminders (settings NOTICES_OWNER_REMINDERS) are done.
+    owner_reminders_done = models.PositiveSmallIntegerField(default=0)
+    next_action_at = models.DateTimeField(null=True, blank=True)
+    recorded_afterwards = models.BooleanField(_("recorded afterwards"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        permissions = [("send_notice", "Can send, prepare, confirm and record notices")]
+        indexes = [
+            # sweep: next_action_at <= now (owner reminders before a deadline, lapsed deadlines)
+            models.Index(fields=["next_action_at"], name="notice_next_action"),
+            # case page and ladder: a case's notices in order
+            models.Index(fields=["case", "sent_at"], name="notice_case_sent"),
+            # liaison home: notices awaiting a reply by nearest deadline
+            models.Index(fields=["status", "deadline_at"], name="notice_status_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_awaiting_reply(self) -> bool:
+        return self.status in self.AWAITING_REPLY
+
+    def is_overdue(self, now=None) -> bool:
+        return self.is_awaiting_reply and self.deadline_at is not None and self.deadline_at <= (now or timezone.now())
+
+
+class NoticeItem(models.Model):
+    """One item as a notice covered it when sent, and what the platform did about it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("no answer yet")
+        REMOVED = "removed", _("removed")
+        RESTRICTED = "restricted", _("restricted in the country")
+        REFUSED = "refused", _("refused")
+        MORE_INFORMATION = "more_information", _("more information requested")
+        NO_ACTION = "no_action", _("no action")
+
+    # Outcomes that end escalation for the item; the others leave it for the next step.
+    RESOLVED = (Outcome.REMOVED, Outcome.RESTRICTED)
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="notice_items")
+    item = models.ForeignKey("tracker.FlaggedItem", on_delete=models.PROTECT, related_name="notice_entries")
+    canonical = models.CharField(_("canonical form"), max_length=2048)
+    display = models.CharField(_("as shown"), max_length=2048)
+    category = models.CharField(_("category"), max_length=100)
+    legal_basis = models.TextField(_("legal basis"))
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, default="")
+    outcome_reason = models.TextField(_("platform's reason"), blank=True)
+    outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    reply = models.ForeignKey("PlatformReply", null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes")
+
+    class Meta:
+        ordering = ["notice", "id"]
+        constraints = [models.UniqueConstraint(fields=["notice", "item"], name="noticeitem_once_per_notice")]
+        indexes = [
+            # item page: the notices an item was in
+            models.Index(fields=["item", "notice"], name="noticeitem_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} / {self.display}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.outcome in self.RESOLVED
+
+
+class Delivery(models.Model):
+    """A notice as sent to one recipient: the exact bytes, their hash and what the receiving server said.
+
+    One row per (notice, recipient) under a unique constraint, and sending claims the row with a
+    conditional UPDATE, so a retry or a second worker cannot send it twice.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("accepted by the receiving server")
+        FAILED = "failed", _("failed")
+        UNKNOWN = "unknown", _("outcome unknown")
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="deliveries")
+    recipient = models.EmailField(_("recipient"))
+    sender = models.EmailField(_("sender"))
+    message_id = models.CharField(_("Message-ID"), max_length=250, unique=True)
+    raw_message = models.BinaryField(_("message as sent"))
+    sha256 = models.CharField(_("SHA-256 of the message"), max_length=64)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    accepted_at = models.DateTimeField(_("accepted by the server"), null=True, blank=True)
+    server_reply = models.TextField(_("server's reply"), blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    needs_check = models.BooleanField(_("needs a person to check"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the sweep should look again if no worker has finished it (a lost task, a killed worker).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["notice", "id"]
+        verbose_name_plural = _("deliveries")
+        constraints = [models.UniqueConstraint(fields=["notice", "recipient"], name="delivery_once_per_recipient")]
+        indexes = [
+            # sweep: next_attempt_at <= now (deliveries whose task was lost or whose worker died)
+            models.Index(fields=["next_attempt_at"], name="delivery_next_attempt"),
+            # notice page and operators: deliveries someone must check
+            models.Index(fields=["needs_check"], condition=Q(needs_check=True), name="delivery_needs_check"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} → {self.recipient}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at handing a delivery to the mail server, and how it ended."""
+
+    class Result(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        TRANSIENT = "transient", _("temporary failure, will retry")
+        FAILED = "failed", _("permanent failure")
+        UNKNOWN = "unknown", _("connection lost after the message was sent")
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts_made")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    result = models.CharField(max_length=10, choices=Result.choices)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["delivery", "started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery}: {self.result}"
+
+
+class PlatformReply(models.Model):
+    """What a platform answered to a notice, when it arrived and by which channel."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("email")
+        LETTER = "letter", _("letter")
+        PORTAL = "portal", _("platform's portal")
+        PHONE = "phone", _("phone")
+        MEETING = "meeting", _("meeting")
+        OTHER = "other", _("other")
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="replies")
+    received_at = models.DateTimeField(_("arrived"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    summary = models.TextField(_("summary"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    recorded_afterwards = models.BooleanField(_("recorded afterwards"), default=False)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        verbose_name_plural = _("platform replies")
+        indexes = [models.Index(fields=["notice", "received_at"], name="reply_notice_received")]
+
+    def __str__(self) -> str:
+        return f"{self.notice}: reply of {self.received_at:%Y-%m-%d}"
+
+
+class Notification(models.Model):
+    """An in-app message to a person (also emailed): a deadline coming, a step to confirm, an escalation."""
+
+    class Kind(models.TextChoices):
+        DEADLINE_REMINDER = "deadline_reminder", _("deadline coming")
+        STEP_PREPARED = "step_prepared", _("step waiting for confirmation")
+        STEP_SENT = "step_sent", _("next step sent")
+        BLOCK_PROPOSED = "block_proposed", _("block proposed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey("tracker.Case", on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # a user's notifications, unread first
+            models.Index(fields=["user", "read_at", "created_at"], name="notification_user_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

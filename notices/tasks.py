@@ -1,0 +1,74 @@
+"""Celery tasks of notices: thin, idempotent, passing ids; the work is in services and delivery."""
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from tracker.audit import audit_context
+from tracker.models import AuditEntry
+
+from . import delivery, services
+from .models import Notification
+
+
+@shared_task(name="notices.sweep", ignore_result=True)
+def sweep() -> dict:
+    return run_sweep()
+
+
+def run_sweep(now=None) -> dict:
+    """Hand out what is due: notices (owner reminders, lapsed deadlines) and deliveries left unfinished.
+
+    O(due): two indexed queries on next_action_at / next_attempt_at with skip-locked claims, whatever the
+    number of open notices; the work itself runs in one task per notice or delivery, queued after commit.
+    Run twice at the same instant, the second run finds nothing: the first leased what it handed out.
+    """
+    now = now or timezone.now()
+    with audit_context(AuditEntry.Source.TASK, actor_label=services.SWEEP_LABEL):
+        notice_ids = services.claim_due_notices(now=now)
+        delivery_ids = delivery.claim_stale_deliveries(now=now)
+    if notice_ids:
+        transaction.on_commit(lambda: _queue_advance(notice_ids))
+    if delivery_ids:
+        transaction.on_commit(lambda: delivery.enqueue(delivery_ids))
+    return {"notices": notice_ids, "deliveries": delivery_ids}
+
+
+def _queue_advance(notice_ids: list[int]) -> None:
+    for notice_id in notice_ids:
+        advance_notice.delay(notice_id)
+
+
+@shared_task(name="notices.advance_notice", ignore_result=True)
+def advance_notice(notice_id: int) -> str:
+    with audit_context(AuditEntry.Source.TASK, actor_label=services.SWEEP_LABEL):
+        return services.advance_notice(notice_id=notice_id)
+
+
+@shared_task(name="notices.send_delivery", bind=True, ignore_result=True, max_retries=8)
+def send_delivery(self, delivery_id: int) -> str:
+    """Send one notice to one recipient; retried with backoff on transient errors and unknown outcomes."""
+    with audit_context(AuditEntry.Source.TASK, actor_label="notice delivery"):
+        outcome = delivery.send_delivery(delivery_id=delivery_id)
+        if outcome in ("retry", "unknown"):
+            if self.request.retries >= self.max_retries:
+                delivery.give_up(delivery_id=delivery_id, why=f"given up after {self.max_retries + 1} attempts")
+                return "failed"
+            countdown = delivery.retry_delay(self.request.retries + 1).total_seconds()
+            raise self.retry(countdown=countdown)
+    return outcome
+
+
+@shared_task(name="notices.send_notification_email", ignore_result=True)
+def send_notification_email(notification_id: int) -> None:
+    """Email an in-app notification to its user, once: the emailed_at claim stops a second worker."""
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    if not claimed:
+        return
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    try:
+        send_mail(notification.title, notification.body or notification.title, None, [notification.user.email])
+    except delivery.TRANSIENT:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
