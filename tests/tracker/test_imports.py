@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import wait_for
 from tests.factories import CaseFactory
@@ -623,12 +625,17 @@ def test_page_permissions(client, liaison_officer, auditor, analyst, make_user, 
     assert client.get("/imports/").status_code == 302
 
 
-def test_the_list_shows_each_import_with_its_summary(client, analyst, terrorism, registry, django_assert_num_queries):
-    for n in range(3):
-        imported(analyst, terrorism, text=f"https://t.me/channel_{n:04d}")
+def test_the_list_shows_each_import_with_its_summary_in_constant_queries(client, analyst, terrorism, registry):
     client.force_login(analyst)
-    page = client.get("/imports/").content.decode()
-    assert page.count("pasted list") == 3
+    counts = []
+    for total in (1, 4):
+        while ItemImport.objects.count() < total:
+            imported(analyst, terrorism, text="https://t.me/channel_one\njavascript:x")
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/imports/").content.decode()
+        assert page.count("pasted list") == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 # --- a real worker ---------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ LANGUAGE_MAX = FlaggedItem._meta.get_field("language").max_length
 VALUE_MAX = ImportRejection._meta.get_field("value").max_length
 ENTERED_MAX = FlaggedItem._meta.get_field("entered_as").max_length
 _JSON = DjangoJSONEncoder()
+LOOKUP_BATCH = 10_000  # canonical forms per lookup query; SQLite allows 32,766 parameters
 
 
 # --- creating an import -----------------------------------------------------------------------------
@@ -496,10 +497,14 @@ def _write_chunk(context: _Context, valid: list[_Valid], rejected: list[dict]) -
 
 def _known(canonicals: Iterable[str]) -> dict[str, tuple[int, str, str]]:
     """canonical -> (id, urgency, display) of the items already stored."""
-    found = FlaggedItem.objects.filter(canonical__in=list(canonicals)).values_list(
-        "canonical", "pk", "urgency", "display"
-    )
-    return {canonical: (pk, urgency, display) for canonical, pk, urgency, display in found}
+    canonicals = list(canonicals)
+    found = {}
+    for start in range(0, len(canonicals), LOOKUP_BATCH):
+        rows = FlaggedItem.objects.filter(canonical__in=canonicals[start : start + LOOKUP_BATCH]).values_list(
+            "canonical", "pk", "urgency", "display"
+        )
+        found.update({canonical: (pk, urgency, display) for canonical, pk, urgency, display in rows})
+    return found
 
 
 def _highest(urgencies: Iterable[str]) -> str:
@@ -544,6 +549,8 @@ class _PortableStore:
             except IntegrityError:
                 # Someone logged one of them since the lookup: leave those out and try again.
                 taken = _known(item["canonical"] for item in items)
+                if not taken:
+                    raise  # not a canonical form taken meanwhile
                 items = [item for item in items if item["canonical"] not in taken]
                 continue
             if all(obj.pk is not None for obj in objects):
