@@ -6,6 +6,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from platforms.models import Platform, PlatformHost, UrlRules
+from tracker.models import Category
 
 REGISTRY = {
     "telegram": ("Telegram", UrlRules.TELEGRAM, ["t.me", "telegram.me", "telegram.dog"]),
@@ -24,6 +25,15 @@ def platforms() -> dict[str, Platform]:
             PlatformHost.objects.get_or_create(host=host, defaults={"platform": platform})
         found[slug] = platform
     return found
+
+
+def terrorism() -> Category:
+    """The seeded category; created again when a transactional test's flush has removed the seed."""
+    category, _ = Category.objects.get_or_create(
+        slug="terrorism",
+        defaults={"name": "Terrorism", "legal_basis": "Law 5/2018 on terrorism", "default_urgency": "urgent"},
+    )
+    return category
 
 
 def csv_upload(rows: list[list[str]], *, name: str = "items.csv", header=("url",)) -> SimpleUploadedFile:

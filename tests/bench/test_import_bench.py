@@ -17,10 +17,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.factories_imports import csv_upload, mixed_urls, platforms
+from tests.factories_imports import csv_upload, mixed_urls, platforms, terrorism
 from tests.services import require_postgresql
 from tracker.imports import services
-from tracker.models import Category, FlaggedItem, Sighting
+from tracker.models import FlaggedItem, Sighting
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
@@ -69,7 +69,7 @@ def empty_items() -> None:
 def test_import_rate_beside_copy(analyst):
     require_postgresql()
     platforms()
-    category = Category.objects.get(slug="terrorism")
+    category = terrorism()
     rows = upload_rows()
 
     seconds, item_import = timed_import(analyst, category, rows)

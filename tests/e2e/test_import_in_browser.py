@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.factories_imports import mixed_urls, platforms
+from tests.factories_imports import mixed_urls, platforms, terrorism
 from tracker.models import FlaggedItem, ItemImport
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -42,6 +42,7 @@ def upload_file(tmp_path):
 
 def test_analyst_uploads_a_csv_and_watches_it_import(page, login, make_user, import_worker, tmp_path):
     platforms()
+    terrorism()
     analyst = make_user("analyst")
     path, rows, bad = upload_file(tmp_path)
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.conftest import wait_for
 from tests.factories import CaseFactory
 from tests.factories_imports import csv_upload, mixed_urls, platforms, raw_upload
+from tests.factories_imports import terrorism as seeded_terrorism
 from tests.services import require_postgresql
 from tracker.errors import DomainError, NotPermitted
 from tracker.imports import services
@@ -647,7 +648,7 @@ def test_a_real_worker_imports_a_few_thousand_rows(celery_worker_process, analys
     platforms()
     urls = mixed_urls(3000)
     upload = csv_upload([[url] for url in urls + urls[:200] + ["javascript:alert(1)"]])
-    item_import = start(analyst, Category.objects.get(slug="terrorism"), uploaded_file=upload)
+    item_import = start(analyst, seeded_terrorism(), uploaded_file=upload)
     wait_for(
         lambda: ItemImport.objects.filter(pk=item_import.pk, status__in=["done", "failed"]).exists(),
         timeout=120,
