@@ -226,6 +226,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Notices ------------------------------------------------------------------------
+NOTICES_OWNER_REMINDERS = env.list("NOTICES_OWNER_REMINDERS", cast=int, default=[1440, 120])  # minutes before
+NOTICES_SWEEP_LEASE_SECONDS = env.int("NOTICES_SWEEP_LEASE_SECONDS", default=600)
+NOTICES_FROM_EMAIL = env("NOTICES_FROM_EMAIL", default="")  # "" = DEFAULT_FROM_EMAIL
+NOTICES_MESSAGE_ID_DOMAIN = env("NOTICES_MESSAGE_ID_DOMAIN", default="")  # "" = the sender's domain
+
 # --- Blocking ------------------------------------------------------------------------
 BLOCKING_BLOCK_PAGE_TARGET = env("BLOCKING_BLOCK_PAGE_TARGET", default="")  # "" = NXDOMAIN (CNAME .)
 BLOCKING_RPZ_ZONE = env("BLOCKING_RPZ_ZONE", default="rpz.blocklist.invalid")
