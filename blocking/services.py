@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker import audit
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed, require_permission
 from tracker.models import AuditEntry, Case
 
 from .models import (
@@ -75,7 +75,7 @@ def propose_block(*, case: Case, reason: str, actor=None) -> BlockProposal:
 
 
 def dismiss_proposal(*, proposal: BlockProposal, actor, reason: str) -> BlockProposal:
-    _require(actor, "blocking.add_blockorder")
+    require_permission(actor, "blocking.add_blockorder")
     with transaction.atomic():
         proposal = BlockProposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status != BlockProposal.Status.OPEN:
@@ -112,7 +112,7 @@ def create_block_order(
     now: datetime | None = None,
 ) -> BlockOrder:
     """A draft block order. `isps=None` binds every active ISP; `names` is text or a list of lines."""
-    _require(actor, "blocking.add_blockorder")
+    require_permission(actor, "blocking.add_blockorder")
     parsed = parse_names(names)
     if proposal is not None and case is None:
         case = proposal.case
@@ -160,7 +160,7 @@ def create_lift_order(
 
     With `ends_at`, the lift holds only until then and the names are blocked again.
     """
-    _require(actor, "blocking.add_blockorder")
+    require_permission(actor, "blocking.add_blockorder")
     if names is None or (isinstance(names, str) and not names.strip()):
         if block_order is None:
             raise DomainError(_("Name the names to lift."), fields={"names": [_("Name the names to lift.")]})
@@ -242,7 +242,7 @@ def _create_order(*, kind, actor, names, effective_at, ends_at, isps, now, **fie
 
 
 def submit_for_approval(*, order: BlockOrder, actor, now=None) -> BlockOrder:
-    _require(actor, "blocking.add_blockorder")
+    require_permission(actor, "blocking.add_blockorder")
     with transaction.atomic():
         order = _locked(order)
         _move(order, Status.AWAITING_APPROVAL, actor=actor, at=now)
@@ -255,7 +255,7 @@ def approve_order(*, order: BlockOrder, actor, password: str, now=None, schedule
     After commit the issue task is queued for the effective time (the sweep catches it too);
     `schedule=False` leaves it to the sweep (the demo's historical records).
     """
-    _require(actor, "blocking.approve_blockorder")
+    require_permission(actor, "blocking.approve_blockorder")
     if actor.pk == order.proposed_by_id:
         raise NotPermitted(_("The supervisor who proposed an order cannot approve it."), code="four_eyes")
     if not password or not actor.check_password(password):
@@ -279,7 +279,7 @@ def _queue_issue(order_id: int, eta: datetime) -> None:
 
 
 def send_back(*, order: BlockOrder, actor, reason: str) -> BlockOrder:
-    _require(actor, "blocking.approve_blockorder")
+    require_permission(actor, "blocking.approve_blockorder")
     with transaction.atomic():
         order = _locked(order)
         _move(order, Status.DRAFT, actor=actor, reason=reason)
@@ -287,7 +287,7 @@ def send_back(*, order: BlockOrder, actor, reason: str) -> BlockOrder:
 
 
 def withdraw_order(*, order: BlockOrder, actor, reason: str) -> BlockOrder:
-    _require(actor, "blocking.add_blockorder")
+    require_permission(actor, "blocking.add_blockorder")
     if not reason.strip():
         raise DomainError(_("Say why the order is withdrawn."), fields={"reason": [_("required")]})
     with transaction.atomic():
@@ -407,7 +407,7 @@ def report_implemented(*, recipient: OrderRecipient, actor, now=None) -> OrderRe
 
 
 def _isp_report(*, recipient, actor, field: str, now) -> OrderRecipient:
-    _require(actor, "blocking.acknowledge_blockorder")
+    require_permission(actor, "blocking.acknowledge_blockorder")
     account = getattr(actor, "isp_account", None)
     if account is None or account.isp_id != recipient.isp_id:
         raise NotPermitted(_("Only the ISP the order was sent to can report on it."))
@@ -573,11 +573,6 @@ def _chunks(items: list, size: int = CHUNK):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _require(actor, perm: str) -> None:
-    if actor is None or not actor.has_perm(perm):
-        raise NotPermitted(_("You may not do this."))
-
-
 def _locked(order: BlockOrder) -> BlockOrder:
     return BlockOrder.objects.select_for_update().get(pk=order.pk)
 
@@ -609,7 +604,7 @@ ISP_FIELDS = [
 
 def save_isp(*, actor, isp: ISP | None = None, account_usernames: list[str] | None = None, **values) -> ISP:
     """Register an ISP or change it; `account_usernames` (users in the "isp" role) replaces its API accounts."""
-    _require(actor, "blocking.change_isp" if isp else "blocking.add_isp")
+    require_permission(actor, "blocking.change_isp" if isp else "blocking.add_isp")
     problems = {}
     resolvers = values.get("resolver_addresses", isp.resolver_addresses if isp else "")
     bad = _bad_resolver_lines(resolvers)

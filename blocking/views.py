@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tracker import audit
-from tracker.errors import DomainError
+from tracker.errors import DomainError, show_on_form
 
 from . import compliance, exports, services, signing
 from .forms import ISPForm, LiftForm, OrderForm
@@ -95,7 +95,7 @@ def order_new(request):
                     proposal=proposal,
                 )
             except DomainError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("Order %(ref)s drafted.") % {"ref": order.reference})
                 return redirect("blocking-order-detail", order.pk)
@@ -112,17 +112,6 @@ def order_new(request):
 def _legal_basis(case) -> str:
     bases = {item.category.legal_basis for item in case.items.select_related("category")[:200]}
     return "\n".join(sorted(bases))
-
-
-def _form_errors(form, exc: DomainError) -> None:
-    placed = False
-    for field, problems in exc.fields.items():
-        if field in form.fields:
-            for problem in problems:
-                form.add_error(field, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 @login_required
@@ -203,7 +192,7 @@ def lift_new(request, pk):
                 ends_at=data["ends_at"],
             )
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Lift order %(ref)s drafted.") % {"ref": order.reference})
             return redirect("blocking-order-detail", order.pk)
@@ -259,7 +248,7 @@ def isp_edit(request, pk=None):
             try:
                 isp = services.save_isp(actor=request.user, isp=isp, account_usernames=usernames, **data)
             except DomainError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("%(isp)s saved.") % {"isp": isp.name})
                 return redirect("blocking-isp-list")

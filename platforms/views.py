@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tracker import audit
 from tracker.csv_export import stream_csv
-from tracker.errors import DomainError
+from tracker.errors import DomainError, show_on_form
 from tracker.models import AuditEntry, Case
 
 from . import services
@@ -129,7 +129,7 @@ def platform_edit(request, pk=None):
             try:
                 platform = services.save_platform(actor=request.user, platform=platform, **form.cleaned_data)
             except DomainError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("%(platform)s saved.") % {"platform": platform.name})
                 return redirect("platforms-detail", platform.pk)
@@ -155,7 +155,7 @@ def platform_names(request, pk):
                         actor=request.user, platform=platform, names=form.cleaned_data["names"]
                     )
             except DomainError as exc:
-                _form_errors(form, exc, aliases={"domains": "names"})
+                show_on_form(form, exc, aliases={"domains": "names"})
             else:
                 messages.success(request, _("Hosts and DNS names of %(platform)s saved.") % {"platform": platform.name})
                 return redirect("platforms-detail", platform.pk)
@@ -198,7 +198,7 @@ def contact_edit(request, pk=None, platform_pk=None):
             try:
                 services.save_contact(actor=request.user, platform=platform, contact=contact, **form.cleaned_data)
             except DomainError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("Contact saved."))
                 return redirect("platforms-detail", platform.pk)
@@ -288,7 +288,7 @@ def advisory_edit(request, pk=None):
                     actor=request.user, advisory=advisory, platforms=platforms, reasons=reasons, **data
                 )
             except DomainError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("Advisory saved."))
                 return redirect("platforms-advisory-detail", advisory.pk)
@@ -334,15 +334,3 @@ def _require(request, perm: str) -> None:
 def _countries(codes) -> list[tuple[str, str]]:
     names = services.country_names()
     return [(code, names.get(code, code)) for code in sorted(set(codes.order_by().distinct()))]
-
-
-def _form_errors(form, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
-    placed = False
-    for field, problems in exc.fields.items():
-        field = (aliases or {}).get(field, field)
-        if field in form.fields:
-            for problem in problems:
-                form.add_error(field, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)

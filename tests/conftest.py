@@ -46,6 +46,30 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
+SEEDS = [
+    ("tracker.migrations.0004_categories_and_text_search", "seed_categories"),
+    ("platforms.migrations.0003_advisory_reasons", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """A transactional test's flush empties every table, seeded reference data included: seed it again.
+
+    (Role groups come back by themselves: the flush re-sends post_migrate.)
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in SEEDS:
+        getattr(import_module(module), function)(apps, None)
+
+
 @pytest.fixture
 def make_user(db):
     return factories.make_user

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from platforms.models import Platform
 from tracker import audit
 from tracker.canonical import InvalidItem
-from tracker.errors import DomainError, NotPermitted
+from tracker.errors import DomainError, require_permission
 from tracker.models import (
     AuditEntry,
     Case,
@@ -74,7 +74,7 @@ def create_import(
     Nothing is saved when the upload is refused (UploadRefused, DomainError). An uploaded file is a CSV
     with a header unless its name ends in .txt, which is read as a list like pasted text.
     """
-    _require(actor, "tracker.add_flaggeditem")
+    require_permission(actor, "tracker.add_flaggeditem")
     if (uploaded_file is None) == (text is None):
         message = _("Paste a list or upload a file (one of the two).")
         raise DomainError(message, fields={"file": [message], "text": [message]})
@@ -614,8 +614,3 @@ def _copy(cursor, table: str, columns: str, rows: Iterable[list]) -> None:
     with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def _require(actor, permission: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        raise NotPermitted(_("You do not have permission for this."))

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from tracker.csv_export import stream_csv
-from tracker.errors import DomainError
+from tracker.errors import DomainError, show_on_form
 from tracker.models import ItemImport
 
 from . import services
@@ -45,7 +45,7 @@ def import_new(request):
                     **source,
                 )
             except DomainError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(
                     request,
@@ -56,17 +56,6 @@ def import_new(request):
     else:
         form = ImportForm(initial={"source": "patrol", "case": request.GET.get("case")})
     return render(request, "tracker/imports/import_form.html", {"form": form})
-
-
-def _form_errors(form, exc: DomainError) -> None:
-    placed = False
-    for field, problems in exc.fields.items():
-        if field in form.fields:
-            for problem in problems:
-                form.add_error(field, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 def _import(pk) -> ItemImport:

@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from platforms.models import Platform
+from tracker.errors import require_permission
 from tracker.models import Case, Category, Evidence, FlaggedItem, Sighting, User
 from tracker.services import cases as case_services
 from tracker.services import evidence as evidence_services
@@ -167,7 +168,7 @@ class FlaggedItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         data = _valid(TransitionSerializer, request.data)
-        item_services._require(request.user, "tracker.change_flaggeditem")
+        require_permission(request.user, "tracker.change_flaggeditem")
         item = item_services.change_item_status(
             self.get_object(), to_status=data["status"], actor=request.user, reason=data.get("reason", "")
         )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from tracker import audit
 from tracker.canonical import InvalidItem
 from tracker.csv_export import stream_csv
-from tracker.errors import DomainError
+from tracker.errors import DomainError, show_on_form
 from tracker.models import Case, CaseItem, Evidence, FlaggedItem
 from tracker.services import cases as case_services
 from tracker.services import evidence as evidence_services
@@ -31,19 +31,6 @@ def _query_without_page(request) -> str:
     query.pop("page", None)
     query.pop("format", None)
     return query.urlencode()
-
-
-def _form_errors(form, exc: DomainError) -> None:
-    aliases = {"file": "evidence"}
-    placed = False
-    for field, problems in exc.fields.items():
-        name = field if field in form.fields else aliases.get(field)
-        if name in form.fields:
-            for problem in problems:
-                form.add_error(name, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 # --- items ------------------------------------------------------------------------------------
@@ -90,7 +77,7 @@ def item_new(request):
         try:
             item, created = _log_with_evidence(request, data)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_on_form(form, exc, aliases={"file": "evidence"})
         else:
             if created:
                 messages.success(request, _("Logged %(item)s.") % {"item": item.display})
@@ -170,7 +157,7 @@ def item_edit(request, pk):
         try:
             item_services.edit_item(item, actor=request.user, reason=reason, **changed)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("items-detail", item.pk)
@@ -308,7 +295,7 @@ def case_new(request):
         try:
             case = case_services.open_case(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Case opened."))
             return redirect("cases-detail", case.pk)

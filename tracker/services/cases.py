@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from platforms.models import Platform
 from tracker import audit
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.errors import DomainError, TransitionNotAllowed, require_permission
 from tracker.models import AuditEntry, Case, CaseItem, FlaggedItem, User
 
 Status = Case.Status
@@ -38,7 +38,7 @@ def open_case(
     owner: User | None = None,
     items: Iterable[FlaggedItem] = (),
 ) -> Case:
-    _require(actor, "tracker.add_case")
+    require_permission(actor, "tracker.add_case")
     problems = {}
     if platform is None:
         problems["platform"] = [_("Choose the platform the case is against.")]
@@ -60,7 +60,7 @@ def open_case(
 
 
 def edit_case(case: Case, *, actor, reason: str = "", **fields) -> Case:
-    _require(actor, "tracker.change_case")
+    require_permission(actor, "tracker.change_case")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(
@@ -83,7 +83,7 @@ def edit_case(case: Case, *, actor, reason: str = "", **fields) -> Case:
 
 def add_items(case: Case, *, items: Iterable[FlaggedItem], actor) -> list[FlaggedItem]:
     """Add items to the case; ones already in it are skipped. Items of another platform are refused, all or nothing."""
-    _require(actor, "tracker.change_case")
+    require_permission(actor, "tracker.change_case")
     items = list(items)
     foreign = [item for item in items if item.platform_id != case.platform_id]
     if foreign:
@@ -117,7 +117,7 @@ def add_items(case: Case, *, items: Iterable[FlaggedItem], actor) -> list[Flagge
 
 
 def remove_item(case: Case, *, item: FlaggedItem, actor, reason: str) -> CaseItem:
-    _require(actor, "tracker.change_case")
+    require_permission(actor, "tracker.change_case")
     if not (reason or "").strip():
         raise DomainError(_("Say why the item leaves the case."), fields={"reason": [_("required")]})
     with transaction.atomic():
@@ -139,7 +139,7 @@ def remove_item(case: Case, *, item: FlaggedItem, actor, reason: str) -> CaseIte
 def change_case_status(case: Case, *, to_status: str, actor=None, reason: str = "") -> Case:
     """Move a case along its state machine; `actor` None means a task (e.g. the escalation sweep)."""
     if actor is not None:
-        _require(actor, "tracker.change_case")
+        require_permission(actor, "tracker.change_case")
     if to_status not in Status.values:
         raise DomainError(_("Unknown status: %(value)s") % {"value": to_status}, fields={"status": [_("unknown")]})
     with transaction.atomic():
@@ -162,8 +162,3 @@ def change_case_status(case: Case, *, to_status: str, actor=None, reason: str = 
         locked.save(update_fields=fields)
         audit.record_transition(locked, actor=actor, from_state=from_status, to_state=to_status, reason=reason)
     return locked
-
-
-def _require(actor, permission: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        raise NotPermitted(_("You do not have permission for this."))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from platforms.models import Platform, PlatformHost
 from tracker import audit
 from tracker.canonical import CanonicalItem, InvalidItem, canonicalise
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed, require_permission
 from tracker.models import AuditEntry, Category, FlaggedItem, Sighting
 from tracker.models.content import Urgency
 
@@ -108,7 +108,7 @@ def log_item(
 
     Returns (item, created). Nothing is saved when the input is refused.
     """
-    _require(actor, "tracker.add_flaggeditem")
+    require_permission(actor, "tracker.add_flaggeditem")
     problems = {}
     if category is None or not category.is_active:
         problems["category"] = [_("Choose an active category.")]
@@ -193,7 +193,7 @@ def _add_sighting(item, *, actor, entered, source, note, at) -> Sighting:
 
 def edit_item(item: FlaggedItem, *, actor, reason: str = "", **fields) -> FlaggedItem:
     """Change an item's category, urgency, language or description; the change is audited field by field."""
-    _require(actor, "tracker.change_flaggeditem")
+    require_permission(actor, "tracker.change_flaggeditem")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(
@@ -220,7 +220,7 @@ def edit_item(item: FlaggedItem, *, actor, reason: str = "", **fields) -> Flagge
 
 def verify_item(item: FlaggedItem, *, actor, reason: str = "") -> FlaggedItem:
     """A second analyst or a supervisor confirms the item is unlawful; never the one who logged it."""
-    _require(actor, "tracker.verify_flaggeditem")
+    require_permission(actor, "tracker.verify_flaggeditem")
     if item.logged_by_id == actor.pk:
         raise NotPermitted(
             _("You logged this item: another analyst or a supervisor must verify it."),
@@ -255,8 +255,3 @@ def change_item_status(item: FlaggedItem, *, to_status: str, actor=None, reason:
         audit.record_transition(locked, actor=actor, from_state=from_status, to_state=to_status, reason=reason)
     item.status, item.status_changed_at = locked.status, locked.status_changed_at
     return item
-
-
-def _require(actor, permission: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        raise NotPermitted(_("You do not have permission for this."))
