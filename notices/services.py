@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from blocking.services import propose_block
 from platforms.models import Platform, PlatformContact
 from tracker import audit
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed, require_permission
 from tracker.models import AuditEntry, Case, CaseItem, FlaggedItem
 from tracker.models.content import Urgency
 from tracker.services.cases import change_case_status
@@ -126,7 +126,7 @@ def send_notice(
     now: datetime | None = None,
 ) -> Notice:
     """Send a notice of the case now: items default to the case's verified items, step to the next one."""
-    _require(actor)
+    require_permission(actor, "notices.send_notice")
     with transaction.atomic():
         notice = _new_notice(case=case, items=items, step=step, now=now)
         _issue(notice, actor=actor, now=now)
@@ -144,7 +144,7 @@ def prepare_notice(
 ) -> Notice:
     """A notice rendered and numbered but not sent, for a liaison officer to confirm."""
     if actor is not None:
-        _require(actor)
+        require_permission(actor, "notices.send_notice")
     with transaction.atomic():
         notice = _new_notice(case=case, items=items, step=step, previous=previous, now=now)
         audit.record(obj=notice, action=AuditEntry.Action.CREATE, actor=actor, reason=_("prepared for confirmation"))
@@ -153,7 +153,7 @@ def prepare_notice(
 
 def confirm_prepared_notice(*, notice: Notice, actor, now: datetime | None = None) -> Notice:
     """Send a prepared notice: the deadline runs from now, and the text is rendered again with it."""
-    _require(actor)
+    require_permission(actor, "notices.send_notice")
     with transaction.atomic():
         notice = Notice.objects.select_for_update().select_related("case__platform", "step__policy").get(pk=notice.pk)
         if notice.status != Status.PREPARED:
@@ -248,7 +248,7 @@ def record_past_notice(
     Its deadline (given, or computed from the step) still lapses: if it lies ahead, the sweep escalates
     it like any other notice; if it lies behind, the notice is recorded as lapsed.
     """
-    _require(actor)
+    require_permission(actor, "notices.send_notice")
     now = timezone.now()
     if sent_at > now:
         raise DomainError(_("A past notice cannot be dated in the future."), fields={"sent_at": [_("in the future")]})
@@ -588,11 +588,6 @@ def _closed_message(notice: Notice) -> str:
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-
-def _require(actor) -> None:
-    if actor is None or not actor.has_perm("notices.send_notice"):
-        raise NotPermitted(_("You do not have permission for this."))
 
 
 def _active_contacts(platform: Platform) -> list[str]:

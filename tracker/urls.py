@@ -18,22 +18,10 @@ api_patterns = [
     path("", include(router.urls)),
 ]
 ui_patterns = []
-# Rooms of the tracker package that keep their own routes, like the apps below.
-TRACKER_ROOMS = ("tracker.items", "tracker.imports")
-for room in TRACKER_ROOMS:
+# Each app, and each room of the tracker package, may add routes in <room>/api_urls.py and <room>/urls.py.
+ROOMS = ("tracker.items", "tracker.imports", *(app for app in PROJECT_APPS if app != "tracker"))
+for room in ROOMS:
     for module_name, patterns in ((f"{room}.api_urls", api_patterns), (f"{room}.urls", ui_patterns)):
-        try:
-            module = import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (module_name, room):
-                raise
-            continue
-        patterns.extend(module.urlpatterns)
-for app in PROJECT_APPS:
-    if app == "tracker":
-        continue  # this module
-    # Each app may add routes of its own in <app>/api_urls.py and <app>/urls.py.
-    for module_name, patterns in ((f"{app}.api_urls", api_patterns), (f"{app}.urls", ui_patterns)):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -117,3 +117,34 @@ def test_an_unknown_item_is_a_friendly_404(client, analyst):
     client.force_login(analyst)
     response = client.get("/items/999999/")
     assert response.status_code == 404 and b"<html" in response.content
+
+
+def test_the_log_form_takes_an_open_case_by_number_and_refuses_a_closed_one(client, analyst):
+    platform = telegram()
+    terrorism = Category.objects.get(slug="terrorism")
+    open_case, closed = CaseFactory(platform=platform), CaseFactory(platform=platform, status="closed")
+    client.force_login(analyst)
+    fields = {"url": "https://t.me/teror_cell", "category": terrorism.pk, "source": "patrol"}
+    refused = client.post("/items/new/", {**fields, "case": closed.pk})
+    assert b"No open case has this number." in refused.content and FlaggedItem.objects.count() == 0
+    client.post("/items/new/", {**fields, "case": open_case.pk})
+    assert CaseItem.objects.filter(case=open_case, item__canonical="https://t.me/teror_cell").exists()
+
+
+def test_an_item_removed_from_a_case_is_offered_that_case_again(client, analyst):
+    case = CaseFactory()
+    item, staying = FlaggedItemFactory.create_batch(2, platform=case.platform)
+    case_services.add_items(case, items=[item, staying], actor=analyst)
+    client.force_login(analyst)
+    assert client.get(f"/items/{item.pk}/").context["open_cases"].count() == 0
+    case_services.remove_item(case, item=item, actor=analyst, reason="wrong case")
+    assert list(client.get(f"/items/{item.pk}/").context["open_cases"]) == [case]
+
+
+def test_pasting_more_lines_than_a_case_page_takes_says_to_import(client, analyst):
+    case = CaseFactory()
+    client.force_login(analyst)
+    response = client.post(
+        f"/cases/{case.pk}/items/", {"urls": "\n".join(f"https://t.me/x{n}" for n in range(5001))}, follow=True
+    )
+    assert b"At most 5,000 lines" in response.content and case.memberships.count() == 0

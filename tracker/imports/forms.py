@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
-from tracker.models import Case, Category, FlaggedItem
+from tracker.items.forms import OpenCaseField
+from tracker.models import Category, FlaggedItem
 
 
 class ImportForm(forms.Form):
@@ -35,15 +36,7 @@ class ImportForm(forms.Form):
         required=False,
         help_text=_("the platform a bare @handle belongs to"),
     )
-    case = forms.ModelChoiceField(
-        label=_("Add to case (optional)"),
-        queryset=Case.objects.exclude(status=Case.Status.CLOSED).select_related("platform"),
-        required=False,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["case"].label_from_instance = lambda case: f"{case.title} ({case.platform.name})"
+    case = OpenCaseField(label=_("Add to case (case number, optional)"))
 
     def clean(self):
         data = super().clean()

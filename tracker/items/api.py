@@ -219,14 +219,13 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
 
 def evidence_download_response(evidence: Evidence) -> FileResponse:
     """The file as an attachment: a saved HTML page must never run in the tracker's own origin."""
+    content_type = evidence.file.content_type
     response = FileResponse(
         evidence_services.open_evidence(evidence),
         as_attachment=True,
         filename=evidence.original_name,
-        content_type=evidence.file.content_type if evidence.file.content_type.startswith("image/") else None,
+        content_type=content_type if content_type.startswith("image/") else "application/octet-stream",
     )
-    if not evidence.file.content_type.startswith("image/"):
-        response["Content-Type"] = "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["X-Evidence-SHA256"] = evidence.file.sha256

@@ -4,6 +4,18 @@ from django.utils.translation import gettext_lazy as _
 from platforms.models import Platform
 from tracker.models import Case, Category, FlaggedItem
 
+
+class OpenCaseField(forms.ModelChoiceField):
+    """An open case by its number: a list of every open case would not scale to 100,000 of them."""
+
+    widget = forms.NumberInput
+    default_error_messages = {"invalid_choice": _("No open case has this number.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(Case.objects.exclude(status=Case.Status.CLOSED), **kwargs)
+
+
 URGENCY_CHOICES = [("", _("category's default")), *FlaggedItem._meta.get_field("urgency").choices]
 
 
@@ -20,11 +32,7 @@ class LogItemForm(forms.Form):
     language = forms.CharField(max_length=16, required=False, label=_("language of the content"))
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("description"))
     evidence = forms.FileField(required=False, label=_("evidence file"))
-    case = forms.ModelChoiceField(
-        Case.objects.exclude(status=Case.Status.CLOSED).select_related("platform"),
-        required=False,
-        label=_("add to case"),
-    )
+    case = OpenCaseField(label=_("add to case (case number)"))
 
 
 class EditItemForm(forms.Form):

@@ -24,6 +24,7 @@ from .filters import CaseFilter, FlaggedItemFilter
 from .forms import AddItemsForm, CaseForm, EditItemForm, EvidenceForm, LogItemForm
 
 PAGE_SIZE = 50
+MAX_PASTED_LINES = 5000  # more is an import's work
 
 
 def _query_without_page(request) -> str:
@@ -127,7 +128,7 @@ def item_detail(request, pk):
             "sightings": item.sightings.select_related("reported_by").order_by("reported_at", "id")[:200],
             "evidence": item.evidence.select_related("file", "captured_by", "supersedes").order_by("attached_at"),
             "memberships": memberships,
-            "open_cases": open_cases.exclude(memberships__item=item, memberships__removed_at__isnull=True)[:100]
+            "open_cases": open_cases.exclude(pk__in=memberships.filter(removed_at__isnull=True).values("case_id"))[:100]
             if item.platform_id
             else [],
             "next_statuses": [
@@ -338,9 +339,16 @@ def case_add_items(request, pk):
     """Add items already logged, given as URLs or handles in any of their forms."""
     case = get_object_or_404(Case.objects.select_related("platform"), pk=pk)
     lines = [line.strip() for line in request.POST.get("urls", "").splitlines() if line.strip()]
+    if len(lines) > MAX_PASTED_LINES:
+        messages.error(
+            request,
+            _("At most %(limit)s lines at a time; import a longer list with the case chosen.")
+            % {"limit": f"{MAX_PASTED_LINES:,}"},
+        )
+        return redirect("cases-detail", case.pk)
     registry = item_services.HostRegistry.load()
     canonical, problems = [], []
-    for number, line in enumerate(lines[:5000], start=1):
+    for number, line in enumerate(lines, start=1):
         try:
             found, _platform = item_services.recognise(line, registry=registry, handle_platform=case.platform)
             canonical.append(found.canonical)
