@@ -250,6 +250,7 @@ class Delivery(models.Model):
         SENT = "sent", _("accepted by the receiving server")
         FAILED = "failed", _("failed")
         UNKNOWN = "unknown", _("outcome unknown")
+        BOUNCED = "bounced", _("bounced after acceptance")
 
     notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="deliveries")
     recipient = models.EmailField(_("recipient"))
@@ -322,6 +323,14 @@ class PlatformReply(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     recorded_afterwards = models.BooleanField(_("recorded afterwards"), default=False)
+    inbound_mail = models.OneToOneField(
+        "InboundMail",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recorded_reply",
+        help_text=_("the email this reply was recorded from"),
+    )
 
     class Meta:
         ordering = ["received_at", "id"]
@@ -340,11 +349,20 @@ class Notification(models.Model):
         STEP_PREPARED = "step_prepared", _("step waiting for confirmation")
         STEP_SENT = "step_sent", _("next step sent")
         BLOCK_PROPOSED = "block_proposed", _("block proposed")
+        REPLY_RECEIVED = "reply_received", _("email from the platform")
+        MAIL_TRIAGE = "mail_triage", _("email waiting for triage")
+        DELIVERY_PROBLEM = "delivery_problem", _("notice bounced or not delivered")
+        REBUTTAL = "rebuttal", _("rebuttal to decide")
+        ISP_LATE = "isp_late", _("ISP late with a block order")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey("tracker.Case", on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(
+        "tracker.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # Where the notification leads when the notice and case do not say (e.g. a block order's page).
+    link = models.CharField(_("link"), max_length=300, blank=True)
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -360,3 +378,217 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DeliveryReport(models.Model):
+    """What a bounce or delivery status notification said later about one delivery (RFC 3464 action)."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="reports")
+    inbound_mail = models.ForeignKey("InboundMail", on_delete=models.PROTECT, related_name="delivery_reports")
+    action = models.CharField(_("action"), max_length=16)  # failed, delayed, delivered, relayed, expanded
+    status = models.CharField(_("status code"), max_length=16, blank=True)
+    diagnostic = models.TextField(_("diagnostic"), blank=True)
+    reported_at = models.DateTimeField(_("reported"))
+
+    class Meta:
+        ordering = ["delivery", "reported_at", "id"]
+        constraints = [
+            # the same report read twice (IMAP re-fetch, a second upload) is one row
+            models.UniqueConstraint(fields=["delivery", "inbound_mail"], name="deliveryreport_once_per_mail")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery}: {self.action} {self.status}"
+
+
+class InboundMail(models.Model):
+    """One email that reached the ministry's notices mailbox, kept whole, read, and matched to a notice.
+
+    The raw bytes are stored once by SHA-256 (in the evidence store), so polling a mailbox twice or
+    uploading the same file again finds the existing row. A message that cannot be matched, or that
+    arrives for a closed notice, waits in the triage queue; nothing is dropped.
+    """
+
+    class Source(models.TextChoices):
+        IMAP = "imap", _("mailbox (IMAP)")
+        UPLOAD = "upload", _("uploaded in the tracker")
+        COMMAND = "command", _("management command")
+
+    class State(models.TextChoices):
+        ATTACHED = "attached", _("attached to a notice")
+        TRIAGE = "triage", _("waiting for triage")
+        RECORDED = "recorded", _("reply recorded")
+        DISMISSED = "dismissed", _("dismissed")
+
+    class MatchedBy(models.TextChoices):
+        NONE = "", _("not matched")
+        IN_REPLY_TO = "in_reply_to", _("In-Reply-To header")
+        REFERENCES = "references", _("References header")
+        SUBJECT = "subject", _("reference in the subject")
+        REPORTED_MESSAGE = "reported_message", _("the returned notice inside a report")
+        PERSON = "person", _("a person in triage")
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("reply")
+        AUTO_REPLY = "auto-reply", _("auto-reply")
+        BOUNCE = "bounce", _("bounce")
+        DELIVERY_REPORT = "delivery-report", _("delivery report")
+        COMPLAINT = "complaint", _("complaint")
+        READ_RECEIPT = "read-receipt", _("read receipt")
+        UNREADABLE = "unreadable", _("unreadable")
+
+    # Kinds that are not the platform answering: they never count as a reply.
+    NOT_ANSWERS = (Kind.AUTO_REPLY, Kind.BOUNCE, Kind.DELIVERY_REPORT, Kind.READ_RECEIPT, Kind.UNREADABLE)
+
+    raw_file = models.ForeignKey(
+        "tracker.EvidenceFile", on_delete=models.PROTECT, related_name="inbound_mails", verbose_name=_("raw message")
+    )
+    sha256 = models.CharField(_("SHA-256 of the message"), max_length=64, unique=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    mailbox = models.CharField(_("mailbox"), max_length=200, blank=True)
+    imap_uid = models.PositiveBigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(_("received by the tracker"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    why = models.CharField(_("why this kind"), max_length=300, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    date = models.DateTimeField(_("dated"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    from_address = models.CharField(_("from"), max_length=320, blank=True)
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    defects = models.JSONField(_("problems reading it"), default=list, blank=True)
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound_mails")
+    matched_by = models.CharField(_("matched by"), max_length=20, choices=MatchedBy.choices, blank=True, default="")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    triage_reason = models.CharField(_("why it needs triage"), max_length=500, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handling_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        permissions = [("triage_inboundmail", "Can upload, match and dismiss inbound email")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailbox", "imap_uid"], condition=Q(imap_uid__isnull=False), name="inboundmail_imap_uid"
+            )
+        ]
+        indexes = [
+            # triage queue and "to record" list: by state, newest first
+            models.Index(fields=["state", "received_at"], name="inboundmail_state"),
+            # notice page: the mail about a notice
+            models.Index(fields=["notice", "received_at"], name="inboundmail_notice"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id or self.sha256[:12]
+
+    @property
+    def counts_as_answer(self) -> bool:
+        return self.kind not in self.NOT_ANSWERS
+
+
+class ReplyAttachment(models.Model):
+    """A file that came with a platform's reply, kept in the evidence store."""
+
+    reply = models.ForeignKey(PlatformReply, on_delete=models.PROTECT, related_name="attachments")
+    file = models.ForeignKey("tracker.EvidenceFile", on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField(_("file name"), max_length=255)
+
+    class Meta:
+        ordering = ["reply", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Rebuttal(models.Model):
+    """A platform's objection to one item of a notice; a supervisor upholds the item or withdraws it."""
+
+    class Decision(models.TextChoices):
+        PENDING = "", _("waiting for a supervisor")
+        UPHELD = "upheld", _("item upheld: escalation goes on")
+        WITHDRAWN = "withdrawn", _("item withdrawn: escalation stops for it")
+
+    notice_item = models.ForeignKey(NoticeItem, on_delete=models.PROTECT, related_name="rebuttals")
+    reply = models.ForeignKey(PlatformReply, null=True, blank=True, on_delete=models.PROTECT, related_name="rebuttals")
+    received_at = models.DateTimeField(_("arrived"))
+    reasons = models.TextField(_("the platform's reasons"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        permissions = [("decide_rebuttal", "Can uphold or withdraw an item a platform objected to")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice_item"], condition=Q(decision=""), name="rebuttal_one_pending_per_item"
+            )
+        ]
+        indexes = [models.Index(fields=["decision", "received_at"], name="rebuttal_decision")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_item}: rebuttal of {self.received_at:%Y-%m-%d}"
+
+
+class RebuttalAttachment(models.Model):
+    rebuttal = models.ForeignKey(Rebuttal, on_delete=models.PROTECT, related_name="attachments")
+    file = models.ForeignKey("tracker.EvidenceFile", on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField(_("file name"), max_length=255)
+
+    class Meta:
+        ordering = ["rebuttal", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Sanction(models.Model):
+    """An administrative fine on a case, imposed by a ladder step, and how it stands."""
+
+    class State(models.TextChoices):
+        IMPOSED = "imposed", _("imposed")
+        COMMITTED = "committed", _("platform committed to pay")
+        PAID = "paid", _("paid")
+        WAIVED = "waived", _("waived")
+
+    case = models.ForeignKey("tracker.Case", on_delete=models.PROTECT, related_name="sanctions")
+    notice = models.OneToOneField(
+        Notice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sanction",
+        help_text=_("the notice whose step imposed it"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="IDR")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.IMPOSED)
+    imposed_at = models.DateTimeField(_("imposed"))
+    committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    waived_at = models.DateTimeField(_("waived"), null=True, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["case", "imposed_at", "id"]
+        permissions = [("manage_sanction", "Can record a sanction's commitment, payment or waiver")]
+        indexes = [models.Index(fields=["state", "imposed_at"], name="sanction_state")]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.amount} {self.currency} ({self.state})"

@@ -8,11 +8,24 @@ _READ = [
     "notices.view_noticeitem",
     "notices.view_delivery",
     "notices.view_deliveryattempt",
+    "notices.view_deliveryreport",
     "notices.view_platformreply",
+    "notices.view_replyattachment",
+    "notices.view_inboundmail",
+    "notices.view_rebuttal",
+    "notices.view_rebuttalattachment",
+    "notices.view_sanction",
+]
+_LIAISON_WORK = [
+    "notices.send_notice",
+    "notices.add_platformreply",
+    "notices.triage_inboundmail",
+    "notices.add_rebuttal",
 ]
 
 GRANTS = {
-    Role.LIAISON_OFFICER: [*_READ, "notices.send_notice", "notices.add_platformreply"],
-    Role.SUPERVISOR: [*_READ, "notices.send_notice", "notices.add_platformreply"],
+    Role.LIAISON_OFFICER: [*_READ, *_LIAISON_WORK],
+    # Supervisors decide rebuttals and keep the sanctions register; liaison officers only record them.
+    Role.SUPERVISOR: [*_READ, *_LIAISON_WORK, "notices.decide_rebuttal", "notices.manage_sanction"],
     Role.ANALYST: ["notices.view_notice", "notices.view_noticeitem", "notices.view_platformreply"],
 }
