@@ -351,7 +351,7 @@ def advance_notice(*, notice_id: int, now: datetime | None = None) -> str:
         notice.next_action_at = next_action_at(notice)
         notice.save(update_fields=["owner_reminders_done", "next_action_at"])
         left = notice.deadline_at - now
-        _notify(
+        notify(
             notice.case.owner,
             kind=Notification.Kind.DEADLINE_REMINDER,
             case=notice.case,
@@ -391,7 +391,7 @@ def _lapse(notice: Notice, *, now: datetime) -> str:
     follow_up = _new_notice(case=case, items=open_items, step=step, previous=notice, now=now)
     if step.automatic:
         _issue(follow_up, actor=None, now=now)
-        _notify(
+        notify(
             case.owner,
             kind=Notification.Kind.STEP_SENT,
             case=case,
@@ -407,7 +407,7 @@ def _lapse(notice: Notice, *, now: datetime) -> str:
         )
         return "sent"
     audit.record(obj=follow_up, action=AuditEntry.Action.CREATE, actor=None, reason=_("prepared for confirmation"))
-    _notify(
+    notify(
         case.owner,
         kind=Notification.Kind.STEP_PREPARED,
         case=case,
@@ -435,7 +435,7 @@ def _propose_block(notice: Notice, open_items: list[FlaggedItem], *, now: dateti
     proposal = propose_block(case=case, reason=reason)
     if case.status == Case.Status.OPEN:
         change_case_status(case, to_status=Case.Status.ESCALATED, reason=reason)
-    _notify(
+    notify(
         case.owner,
         kind=Notification.Kind.BLOCK_PROPOSED,
         case=case,
@@ -719,11 +719,27 @@ def _set_next_action(notice: Notice, when: datetime | None) -> None:
         notice.save(update_fields=["next_action_at"])
 
 
-def _notify(
-    user, *, kind: str, case: Case, notice: Notice | None, title: str, body: str = "", now=None
+def notify(
+    user,
+    *,
+    kind: str,
+    case: Case | None,
+    notice: Notice | None,
+    title: str,
+    body: str = "",
+    link: str = "",
+    now=None,
 ) -> Notification:
+    """An in-app notification for `user`, emailed after commit if they have an address. Any app may call it."""
     notification = Notification.objects.create(
-        user=user, kind=kind, case=case, notice=notice, title=title[:300], body=body, created_at=now or timezone.now()
+        user=user,
+        kind=kind,
+        case=case,
+        notice=notice,
+        title=title[:300],
+        body=body,
+        link=link[:300],
+        created_at=now or timezone.now(),
     )
     if user.email:
         transaction.on_commit(lambda: _queue_notification_email(notification.pk))
