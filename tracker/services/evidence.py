@@ -85,16 +85,9 @@ def attach_evidence(
         message = _("A correction must replace evidence of the same item.")
         raise DomainError(message, fields={"supersedes": [message]})
 
-    stored = _store(uploaded_file, limit)
-    name = Path(getattr(uploaded_file, "name", "") or "evidence").name[:255]
+    name = attachment_name(uploaded_file, "evidence")
+    evidence_file = store_evidence_file(uploaded_file)  # bytes on disk and their row before the attachment's
     with transaction.atomic():
-        evidence_file = EvidenceFile.objects.filter(sha256=stored["sha256"]).first()
-        if evidence_file is None:
-            try:
-                with transaction.atomic():
-                    evidence_file = EvidenceFile.objects.create(**stored)
-            except IntegrityError:
-                evidence_file = EvidenceFile.objects.get(sha256=stored["sha256"])
         existing = Evidence.objects.filter(item=item, file=evidence_file).select_related("captured_by").first()
         if existing is not None:
             return existing, False
@@ -109,6 +102,26 @@ def attach_evidence(
         )
         audit.record_creation(evidence, actor=actor, reason=_("evidence attached to %(item)s") % {"item": item})
     return evidence, True
+
+
+def store_evidence_file(uploaded_file) -> EvidenceFile:
+    """Store an upload in the evidence store (size and type checked) and return its row, new or existing.
+
+    For any app's attachments (a platform's reply, a rebuttal); raises DomainError naming what is wrong.
+    """
+    stored = _store(uploaded_file, settings.EVIDENCE_MAX_BYTES)
+    evidence_file = EvidenceFile.objects.filter(sha256=stored["sha256"]).first()
+    if evidence_file is None:
+        try:
+            with transaction.atomic():
+                evidence_file = EvidenceFile.objects.create(**stored)
+        except IntegrityError:
+            evidence_file = EvidenceFile.objects.get(sha256=stored["sha256"])
+    return evidence_file
+
+
+def attachment_name(uploaded_file, default: str = "attachment") -> str:
+    return Path(getattr(uploaded_file, "name", "") or default).name[:255]
 
 
 def _store(uploaded_file, limit: int) -> dict:
