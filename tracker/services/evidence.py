@@ -9,6 +9,7 @@ file that `supersedes` the old one; the old one stays.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from datetime import datetime, timedelta
@@ -109,7 +110,22 @@ def store_evidence_file(uploaded_file) -> EvidenceFile:
 
     For any app's attachments (a platform's reply, a rebuttal); raises DomainError naming what is wrong.
     """
-    stored = _store(uploaded_file, settings.EVIDENCE_MAX_BYTES)
+    return _file_row(_store(uploaded_file, settings.EVIDENCE_MAX_BYTES))
+
+
+def attachment_name(uploaded_file, default: str = "attachment") -> str:
+    return Path(getattr(uploaded_file, "name", "") or default).name[:255]
+
+
+def store_bytes(data: bytes, *, content_type: str) -> EvidenceFile:
+    """Keep bytes that are not an upload to an item (a received email) in the evidence store, once by hash.
+
+    The caller names the type and has checked the size; the allowed evidence types do not apply.
+    """
+    return _file_row(_store(io.BytesIO(data), max(len(data), 1), content_type=content_type))
+
+
+def _file_row(stored: dict) -> EvidenceFile:
     evidence_file = EvidenceFile.objects.filter(sha256=stored["sha256"]).first()
     if evidence_file is None:
         try:
@@ -120,12 +136,9 @@ def store_evidence_file(uploaded_file) -> EvidenceFile:
     return evidence_file
 
 
-def attachment_name(uploaded_file, default: str = "attachment") -> str:
-    return Path(getattr(uploaded_file, "name", "") or default).name[:255]
-
-
-def _store(uploaded_file, limit: int) -> dict:
+def _store(uploaded_file, limit: int, *, content_type: str | None = None) -> dict:
     """Hash, sniff and size the upload while writing it to a temporary file, then move it into place by hash."""
+    stored_type = content_type
     root = evidence_root()
     (root / "incoming").mkdir(parents=True, exist_ok=True)
     digest, size, head = hashlib.sha256(), 0, b""
@@ -150,8 +163,9 @@ def _store(uploaded_file, limit: int) -> dict:
                 out.write(chunk)
         if size == 0:
             raise DomainError(_("The file is empty."), fields={"file": [_("The file is empty.")]})
-        content_type = detect_content_type(head)
-        if content_type not in settings.EVIDENCE_ALLOWED_TYPES:
+        if content_type is None:
+            content_type = detect_content_type(head)
+        if content_type not in settings.EVIDENCE_ALLOWED_TYPES and content_type != stored_type:
             message = _("Files of type %(type)s cannot be attached; allowed: %(allowed)s.") % {
                 "type": content_type,
                 "allowed": ", ".join(settings.EVIDENCE_ALLOWED_TYPES),
@@ -171,8 +185,12 @@ def _store(uploaded_file, limit: int) -> dict:
 
 
 def open_evidence(evidence: Evidence):
+    return open_stored(evidence.file)
+
+
+def open_stored(evidence_file: EvidenceFile):
     """The stored bytes, checked against the recorded hash's path (no path from outside is ever opened)."""
-    path = (evidence_root() / evidence.file.stored_path).resolve()
+    path = (evidence_root() / evidence_file.stored_path).resolve()
     if evidence_root().resolve() not in path.parents:
         raise DomainError(_("The evidence file is not where it should be."))
     return path.open("rb")
