@@ -231,6 +231,18 @@ NOTICES_OWNER_REMINDERS = env.list("NOTICES_OWNER_REMINDERS", cast=int, default=
 NOTICES_SWEEP_LEASE_SECONDS = env.int("NOTICES_SWEEP_LEASE_SECONDS", default=600)
 NOTICES_FROM_EMAIL = env("NOTICES_FROM_EMAIL", default="")  # "" = DEFAULT_FROM_EMAIL
 NOTICES_MESSAGE_ID_DOMAIN = env("NOTICES_MESSAGE_ID_DOMAIN", default="")  # "" = the sender's domain
+# Inbound email: a larger message is kept (headers only from IMAP) and sent to triage unread.
+NOTICES_INBOUND_MAX_BYTES = env.int("NOTICES_INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+# The notices mailbox the tracker polls over IMAP; an empty host turns polling off.
+NOTICES_IMAP_HOST = env("NOTICES_IMAP_HOST", default="")
+NOTICES_IMAP_PORT = env.int("NOTICES_IMAP_PORT", default=993)
+NOTICES_IMAP_USER = env("NOTICES_IMAP_USER", default="")
+NOTICES_IMAP_PASSWORD = env("NOTICES_IMAP_PASSWORD", default="")
+NOTICES_IMAP_MAILBOX = env("NOTICES_IMAP_MAILBOX", default="INBOX")
+NOTICES_IMAP_USE_SSL = env.bool("NOTICES_IMAP_USE_SSL", default=True)
+NOTICES_IMAP_POLL_SECONDS = env.int("NOTICES_IMAP_POLL_SECONDS", default=60)  # the beat schedule's first interval
+NOTICES_IMAP_BATCH = env.int("NOTICES_IMAP_BATCH", default=20)  # messages fetched per IMAP command
+NOTICES_IMAP_TIMEOUT = env.int("NOTICES_IMAP_TIMEOUT", default=60)  # seconds
 
 # --- Blocking ------------------------------------------------------------------------
 BLOCKING_BLOCK_PAGE_TARGET = env("BLOCKING_BLOCK_PAGE_TARGET", default="")  # "" = NXDOMAIN (CNAME .)
