@@ -25,6 +25,7 @@ from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed, requ
 from tracker.models import AuditEntry, Case, CaseItem, FlaggedItem
 from tracker.models.content import Urgency
 from tracker.services.cases import change_case_status
+from tracker.services.evidence import attachment_name, store_evidence_file
 from tracker.services.items import change_item_status
 
 from . import delivery as delivery_module
@@ -32,13 +33,16 @@ from .deadlines import DeadlineRule, compute_deadline
 from .models import (
     EscalationPolicy,
     EscalationStep,
+    InboundMail,
     Notice,
     NoticeItem,
     Notification,
     PlatformReply,
     ReferenceSequence,
+    ReplyAttachment,
 )
 from .placeholders import render
+from .sanctions import impose_sanction
 
 Status = Notice.Status
 Outcome = NoticeItem.Outcome
@@ -217,6 +221,7 @@ def _issue(notice: Notice, *, actor, now: datetime | None) -> None:
         if entry.item.status != FlaggedItem.Status.IN_NOTICE:
             change_item_status(entry.item, to_status=FlaggedItem.Status.IN_NOTICE, actor=actor, reason=notice.reference)
     deliveries = delivery_module.create_deliveries(notice, now=now)
+    impose_sanction(notice=notice, at=now)
     audit.record_transition(
         notice,
         actor=actor,
@@ -294,6 +299,7 @@ def record_past_notice(
         for item in covered:
             if item.status != FlaggedItem.Status.IN_NOTICE:
                 change_item_status(item, to_status=FlaggedItem.Status.IN_NOTICE, actor=actor, reason=notice.reference)
+        impose_sanction(notice=notice, at=sent_at)
         audit.record(
             obj=notice,
             action=AuditEntry.Action.CREATE,
@@ -484,11 +490,14 @@ def record_platform_reply(
     summary: str,
     outcomes: Mapping[int, str | ItemOutcome | tuple[str, str]],
     recorded_afterwards: bool = False,
+    inbound_mail: InboundMail | None = None,
+    attachments: Iterable = (),
 ) -> PlatformReply:
     """Record what a platform answered, with an outcome per item (keyed by flagged item id).
 
     Every item removed or restricted: the notice is answered and escalation stops. Otherwise the notice
-    is partly answered and, at its deadline, the next step covers only the items still open.
+    is partly answered and, at its deadline, the next step covers only the items still open. Given the
+    email it came in (`inbound_mail`), that email is marked recorded; `attachments` are uploaded files.
     """
     if actor is None or not actor.has_perm("notices.add_platformreply"):
         raise NotPermitted(_("You do not have permission for this."))
@@ -502,12 +511,20 @@ def record_platform_reply(
         problems["summary"] = [_("Summarise the reply.")]
     if received_at is None or received_at > timezone.now() + timedelta(minutes=5):
         problems["received_at"] = [_("Give the time the reply arrived (not in the future).")]
+    if inbound_mail is not None and not inbound_mail.counts_as_answer:
+        problems["inbound_mail"] = [
+            _("An email of kind %(kind)s is not an answer from the platform.")
+            % {"kind": inbound_mail.get_kind_display()}
+        ]
     if problems:
         raise DomainError(next(iter(problems.values()))[0], fields=problems)
+    files = [(store_evidence_file(upload), attachment_name(upload)) for upload in attachments]
     with transaction.atomic():
         notice = Notice.objects.select_for_update(of=("self",)).select_related("follow_up").get(pk=notice.pk)
         if notice.status not in Notice.AWAITING_REPLY:
             raise TransitionNotAllowed(_closed_message(notice), fields={"notice": [notice.get_status_display()]})
+        if inbound_mail is not None:
+            inbound_mail = _claim_inbound_mail(inbound_mail, notice=notice, actor=actor)
         entries = {entry.item_id: entry for entry in notice.notice_items.select_related("item")}
         strangers = sorted(set(parsed) - set(entries))
         if strangers:
@@ -527,6 +544,10 @@ def record_platform_reply(
             summary=summary.strip(),
             recorded_by=actor,
             recorded_afterwards=recorded_afterwards,
+            inbound_mail=inbound_mail,
+        )
+        ReplyAttachment.objects.bulk_create(
+            [ReplyAttachment(reply=reply, file=file, original_name=name) for file, name in files]
         )
         audit.record_creation(reply, actor=actor)
         for item_id, result in parsed.items():
@@ -554,6 +575,24 @@ def record_platform_reply(
                 notice, actor=actor, from_state=from_status, to_state=notice.status, reason=summary[:500]
             )
     return reply
+
+
+def _claim_inbound_mail(inbound_mail: InboundMail, *, notice: Notice, actor) -> InboundMail:
+    """Lock the email a reply is recorded from; it must be this notice's (or unmatched) and not yet recorded."""
+    mail = InboundMail.objects.select_for_update().get(pk=inbound_mail.pk)
+    if mail.state not in (InboundMail.State.ATTACHED, InboundMail.State.TRIAGE):
+        message = _("That email is already %(state)s.") % {"state": mail.get_state_display()}
+        raise TransitionNotAllowed(message, fields={"inbound_mail": [message]})
+    if mail.notice_id not in (None, notice.pk):
+        message = _("That email belongs to notice %(reference)s.") % {"reference": mail.notice}
+        raise DomainError(message, fields={"inbound_mail": [message]})
+    from_state = mail.state
+    if mail.notice_id is None:
+        mail.notice, mail.matched_by = notice, InboundMail.MatchedBy.PERSON
+    mail.state, mail.handled_by, mail.handled_at = InboundMail.State.RECORDED, actor, timezone.now()
+    mail.save(update_fields=["notice", "matched_by", "state", "handled_by", "handled_at"])
+    audit.record_transition(mail, actor=actor, from_state=from_state, to_state=mail.state, reason=notice.reference)
+    return mail
 
 
 def _parse_outcomes(outcomes) -> dict[int, ItemOutcome]:

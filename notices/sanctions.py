@@ -1,0 +1,95 @@
+"""Administrative sanctions on a case: imposed by a ladder step, then committed to, paid or waived."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracker import audit
+from tracker.errors import DomainError, TransitionNotAllowed, require_permission
+
+from .models import Notice, Sanction
+
+State = Sanction.State
+
+SANCTION_TRANSITIONS: dict[str, set[str]] = {
+    State.IMPOSED: {State.COMMITTED, State.PAID, State.WAIVED},
+    State.COMMITTED: {State.PAID, State.WAIVED},
+    State.PAID: set(),
+    State.WAIVED: set(),
+}
+_STAMP = {State.COMMITTED: "committed_at", State.PAID: "paid_at", State.WAIVED: "waived_at"}
+
+
+def impose_sanction(*, notice: Notice, at: datetime) -> Sanction | None:
+    """The sanction a notice's step carries, once per notice; None when the step carries none.
+
+    Called inside the transaction that sends (or records) the notice, by the escalation machinery.
+    """
+    amount = notice.step.sanction_amount
+    if amount is None:
+        return None
+    sanction, created = Sanction.objects.get_or_create(
+        notice=notice,
+        defaults={
+            "case_id": notice.case_id,
+            "amount": amount,
+            "currency": getattr(settings, "NOTICES_SANCTION_CURRENCY", "IDR"),
+            "imposed_at": at,
+        },
+    )
+    if created:
+        audit.record_creation(
+            sanction,
+            actor=None,
+            reason=_("imposed by %(step)s, %(reference)s") % {"step": notice.step.name, "reference": notice},
+        )
+    return sanction
+
+
+def change_sanction_state(
+    *, sanction: Sanction, actor, to_state: str, at: datetime | None = None, payment_reference: str = "", note: str = ""
+) -> Sanction:
+    """Record that the platform committed to pay, paid, or that the sanction was waived (with reasons)."""
+    require_permission(actor, "notices.manage_sanction")
+    now = timezone.now()
+    at = at or now
+    problems = {}
+    if to_state not in _STAMP:
+        problems["to_state"] = [_("Choose: committed, paid or waived.")]
+    if at > now + timedelta(minutes=5):
+        problems["at"] = [_("The date is in the future.")]
+    if to_state == State.WAIVED and not note.strip():
+        problems["note"] = [_("Give the reasons for waiving the sanction.")]
+    if problems:
+        raise DomainError(next(iter(problems.values()))[0], fields=problems)
+    with transaction.atomic():
+        sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
+        if to_state not in SANCTION_TRANSITIONS[sanction.state]:
+            message = _("A sanction that is %(from)s cannot become %(to)s.") % {
+                "from": sanction.get_state_display(),
+                "to": State(to_state).label,
+            }
+            raise TransitionNotAllowed(message, fields={"to_state": [message]})
+        if at < sanction.imposed_at:
+            message = _("The date is before the sanction was imposed.")
+            raise DomainError(message, fields={"at": [message]})
+        from_state = sanction.state
+        sanction.state = to_state
+        setattr(sanction, _STAMP[to_state], at)
+        fields = ["state", _STAMP[to_state]]
+        if payment_reference.strip():
+            sanction.payment_reference = payment_reference.strip()[:200]
+            fields.append("payment_reference")
+        if note.strip():
+            sanction.note = (f"{sanction.note}\n" if sanction.note else "") + note.strip()
+            fields.append("note")
+        sanction.save(update_fields=fields)
+        audit.record_transition(
+            sanction, actor=actor, from_state=from_state, to_state=to_state, reason=note.strip()[:500], at=at
+        )
+    return sanction
