@@ -1,0 +1,203 @@
+"""UI of inbound email: the list with the triage queue first, uploads, a message's page and its triage."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from notices import inbound
+from notices.models import InboundMail
+from tracker.csv_export import stream_csv
+from tracker.errors import DomainError, show_on_form
+from tracker.services.evidence import open_stored
+
+from .filters import InboundMailFilter
+from .forms import DismissForm, MatchForm, UploadForm
+
+PAGE_SIZE = 50
+can_view = permission_required("notices.view_inboundmail", raise_exception=True)
+can_triage = permission_required("notices.triage_inboundmail", raise_exception=True)
+
+
+def triage_first(queryset):
+    """The triage queue first, then what waits to be recorded, then the rest; newest first in each."""
+    rank = Case(
+        When(state=InboundMail.State.TRIAGE, then=Value(0)),
+        When(state=InboundMail.State.ATTACHED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(queue_rank=rank).order_by("queue_rank", "-received_at", "-id")
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return query.urlencode()
+
+
+@login_required
+@can_view
+def mail_list(request):
+    filters = InboundMailFilter(
+        request.GET, queryset=triage_first(InboundMail.objects.select_related("notice")).defer("text")
+    )
+    mails = filters.qs
+    if request.GET.get("format") == "csv":
+        header = [
+            "id", "received_at_utc", "source", "kind", "state", "from", "subject", "message_id", "notice",
+            "matched_by", "triage_reason", "size", "sha256",
+        ]  # fmt: skip
+        rows = (
+            [
+                mail.pk, mail.received_at.isoformat(), mail.source, mail.kind, mail.state, mail.from_address,
+                mail.subject, mail.message_id, mail.notice.reference if mail.notice else "", mail.matched_by,
+                mail.triage_reason, mail.size, mail.sha256,
+            ]
+            for mail in mails.iterator(chunk_size=2000)
+        )  # fmt: skip
+        return stream_csv("inbound-email.csv", header, rows)
+    return render(
+        request,
+        "notices/mail/mail_list.html",
+        {
+            "filters": filters,
+            "page": Paginator(mails, PAGE_SIZE).get_page(request.GET.get("page")),
+            "query": _query_without_page(request),
+            "triage_count": InboundMail.objects.filter(state=InboundMail.State.TRIAGE).count(),
+        },
+    )
+
+
+@login_required
+@can_triage
+def mail_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        stored = []
+        for upload in form.cleaned_data["files"]:
+            try:
+                mail = upload_one(upload, actor=request.user)
+            except DomainError as exc:
+                form.add_error("files", exc.message)
+            else:
+                stored.append(mail)
+                messages.success(request, f"{upload.name}: {inbound.outcome_of(mail)}")
+        if not form.errors:
+            if len(stored) == 1:
+                return redirect("notices-mail-detail", stored[0].pk)
+            return redirect("notices-mail-list")
+    return render(request, "notices/mail/mail_upload.html", {"form": form, "max_bytes": inbound.max_bytes()})
+
+
+def upload_one(upload, *, actor) -> InboundMail:
+    return inbound.ingest_message(read_upload(upload), source=InboundMail.Source.UPLOAD, actor=actor)
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of one uploaded file, checked to be one email; a file over the limit is never read."""
+    name = upload.name or "message.eml"
+    inbound.check_upload(name, None, size=upload.size)
+    data = upload.read()
+    inbound.check_upload(name, data)
+    return data
+
+
+def _mail(pk) -> InboundMail:
+    return get_object_or_404(
+        InboundMail.objects.select_related("notice__case", "raw_file", "uploaded_by", "handled_by"), pk=pk
+    )
+
+
+def notice_link(notice) -> str:
+    """The notice's page if the notices room has one, else its case's page."""
+    try:
+        return reverse("notices-detail", args=[notice.pk])
+    except NoReverseMatch:
+        return reverse("cases-detail", args=[notice.case_id])
+
+
+@login_required
+@can_view
+def mail_detail(request, pk):
+    mail = _mail(pk)
+    return _detail(request, mail)
+
+
+def _detail(request, mail, *, match_form=None, dismiss_form=None, status=200):
+    reports = mail.delivery_reports.select_related("delivery").order_by("id")
+    return render(
+        request,
+        "notices/mail/mail_detail.html",
+        {
+            "mail": mail,
+            "reports": reports,
+            "notice_url": notice_link(mail.notice) if mail.notice else "",
+            "can_match": mail.state == InboundMail.State.TRIAGE,
+            "can_dismiss": mail.state in (InboundMail.State.TRIAGE, InboundMail.State.ATTACHED),
+            "match_form": match_form or MatchForm(),
+            "dismiss_form": dismiss_form or DismissForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@can_view
+def mail_raw(request, pk):
+    return raw_download_response(_mail(pk))
+
+
+def raw_download_response(mail: InboundMail) -> FileResponse:
+    """The message exactly as received, as an attachment: it never renders in the tracker's origin."""
+    response = FileResponse(
+        open_stored(mail.raw_file),
+        as_attachment=True,
+        filename=f"inbound-{mail.pk}.eml",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Evidence-SHA256"] = mail.sha256
+    return response
+
+
+@login_required
+@require_POST
+@can_triage
+def mail_match(request, pk):
+    mail = _mail(pk)
+    form = MatchForm(request.POST)
+    if form.is_valid():
+        try:
+            notice = inbound.notice_by_reference(form.cleaned_data["reference"])
+            inbound.match_inbound_mail(inbound=mail, notice=notice, actor=request.user, note=form.cleaned_data["note"])
+        except DomainError as exc:
+            show_on_form(form, exc)
+        else:
+            messages.success(request, _("Attached to %(reference)s.") % {"reference": notice.reference})
+            return redirect("notices-mail-detail", mail.pk)
+    return _detail(request, mail, match_form=form, status=400)
+
+
+@login_required
+@require_POST
+@can_triage
+def mail_dismiss(request, pk):
+    mail = _mail(pk)
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            inbound.dismiss_inbound_mail(inbound=mail, actor=request.user, note=form.cleaned_data["note"])
+        except DomainError as exc:
+            show_on_form(form, exc)
+        else:
+            messages.success(request, _("Dismissed."))
+            return redirect("notices-mail-list")
+    return _detail(request, mail, dismiss_form=form, status=400)
