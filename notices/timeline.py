@@ -1,24 +1,29 @@
-"""The case timeline's entries from notices: each notice (sent, recorded or prepared), each reply, each lapse.
+"""The case timeline's entries from notices: each notice (sent, recorded or prepared), each lapse, reminder,
+reply, email received, rebuttal and sanction.
 
-Two queries, however many notices the case has.
+Six queries, however many notices the case has.
 """
 
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tracker.timeline import TimelineEvent
 
-from .models import Notice, PlatformReply
+from .models import InboundMail, Notice, Notification, PlatformReply, Rebuttal, Sanction
 
 
 def case_events(case) -> list[TimelineEvent]:
     now = timezone.now()
     events = []
-    for notice in Notice.objects.filter(case=case).select_related("step"):
+    for notice in Notice.objects.filter(case=case).select_related("step").order_by("prepared_at", "id"):
         label = f"{notice.step.name} {notice.reference}"
+        url = notice_url(notice.pk)
         if notice.sent_at is None:
             events.append(
-                TimelineEvent(notice.prepared_at, "notice_prepared", _("%s prepared, awaiting confirmation") % label)
+                TimelineEvent(
+                    notice.prepared_at, "notice_prepared", _("%s prepared, awaiting confirmation") % label, url=url
+                )
             )
             continue
         events.append(
@@ -28,14 +33,27 @@ def case_events(case) -> list[TimelineEvent]:
                 _("%s sent") % label,
                 actor=notice.sent_by_label,
                 detail=_("to %(recipients)s; reply due %(deadline)s")
-                % {"recipients": ", ".join(notice.recipients), "deadline": notice.deadline_at},
+                % {"recipients": ", ".join(notice.recipients), "deadline": _when(notice.deadline_at)},
+                url=url,
                 overdue=notice.is_overdue(now),
                 recorded_afterwards=notice.recorded_afterwards,
                 extra={"reference": notice.reference, "status": notice.status},
             )
         )
         if notice.lapsed_at:
-            events.append(TimelineEvent(notice.lapsed_at, "notice_lapsed", _("%s lapsed unanswered") % label))
+            events.append(TimelineEvent(notice.lapsed_at, "notice_lapsed", _("%s lapsed unanswered") % label, url=url))
+        elif notice.answered_at:
+            events.append(TimelineEvent(notice.answered_at, "notice_answered", _("%s answered") % label, url=url))
+    reminders = Notification.objects.filter(case=case, kind=Notification.Kind.DEADLINE_REMINDER).select_related("user")
+    for reminder in reminders:
+        events.append(
+            TimelineEvent(
+                reminder.created_at,
+                "reminder",
+                _("Reminder to %(user)s") % {"user": reminder.user.get_username()},
+                detail=reminder.title,
+            )
+        )
     replies = PlatformReply.objects.filter(notice__case=case).select_related("notice", "recorded_by")
     for reply in replies:
         events.append(
@@ -46,7 +64,82 @@ def case_events(case) -> list[TimelineEvent]:
                 % {"reference": reply.notice.reference, "channel": reply.get_channel_display()},
                 actor=reply.recorded_by.get_username(),
                 detail=reply.summary,
+                url=notice_url(reply.notice_id),
                 recorded_afterwards=reply.recorded_afterwards,
             )
         )
+    mails = InboundMail.objects.filter(notice__case=case).select_related("notice")
+    for mail in mails.only("received_at", "date", "kind", "subject", "from_address", "notice__reference"):
+        events.append(
+            TimelineEvent(
+                mail.date or mail.received_at,
+                "inbound_mail",
+                _("%(kind)s about %(reference)s from %(sender)s")
+                % {
+                    "kind": mail.get_kind_display().capitalize(),
+                    "reference": mail.notice.reference,
+                    "sender": mail.from_address or "?",
+                },
+                detail=mail.subject,
+                url=notice_url(mail.notice_id),
+            )
+        )
+    rebuttals = Rebuttal.objects.filter(notice_item__notice__case=case).select_related("notice_item", "decided_by")
+    for rebuttal in rebuttals:
+        entry = rebuttal.notice_item
+        events.append(
+            TimelineEvent(
+                rebuttal.received_at,
+                "rebuttal",
+                _("%(platform)s objects to %(item)s") % {"platform": case.platform, "item": entry.display},
+                detail=rebuttal.reasons,
+                url=notice_url(entry.notice_id),
+            )
+        )
+        if rebuttal.decided_at:
+            events.append(
+                TimelineEvent(
+                    rebuttal.decided_at,
+                    "rebuttal_decided",
+                    _("Rebuttal for %(item)s: %(decision)s")
+                    % {"item": entry.display, "decision": rebuttal.get_decision_display()},
+                    actor=rebuttal.decided_by.get_username(),
+                    detail=rebuttal.decision_reason,
+                )
+            )
+    for sanction in Sanction.objects.filter(case=case).select_related("notice"):
+        amount = f"{formats.number_format(sanction.amount, 0, force_grouping=True)} {sanction.currency}"
+        events.append(
+            TimelineEvent(
+                sanction.imposed_at,
+                "sanction",
+                _("Sanction of %(amount)s imposed") % {"amount": amount},
+                detail=sanction.notice.reference if sanction.notice else "",
+            )
+        )
+        for state, at in (
+            ("committed", sanction.committed_at),
+            ("paid", sanction.paid_at),
+            ("waived", sanction.waived_at),
+        ):
+            if at:
+                events.append(
+                    TimelineEvent(
+                        at,
+                        "sanction",
+                        _("Sanction of %(amount)s: %(state)s")
+                        % {"amount": amount, "state": Sanction.State(state).label},
+                    )
+                )
     return events
+
+
+def notice_url(notice_id: int) -> str:
+    try:
+        return reverse("notices-notice-detail", args=[notice_id])
+    except NoReverseMatch:  # the notice pages are not installed
+        return ""
+
+
+def _when(at) -> str:
+    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT") if at else "-"
