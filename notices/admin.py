@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Delivery, DeliveryAttempt, EscalationPolicy, EscalationStep, Notice, StepTranslation
+from .models import (
+    Delivery,
+    DeliveryAttempt,
+    EscalationPolicy,
+    EscalationStep,
+    InboundMail,
+    Notice,
+    Rebuttal,
+    Sanction,
+    StepTranslation,
+)
 
 
 class StepInline(admin.StackedInline):
@@ -51,3 +61,23 @@ class DeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["state", "needs_check"]
     exclude = ["raw_message"]
     inlines = [AttemptInline]
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "kind", "from_address", "subject", "notice", "state"]
+    list_filter = ["state", "kind", "source"]
+    search_fields = ["subject", "from_address", "message_id", "notice__reference"]
+    exclude = ["text"]
+
+
+@admin.register(Rebuttal)
+class RebuttalAdmin(ReadOnlyAdmin):
+    list_display = ["notice_item", "received_at", "decision", "decided_by"]
+    list_filter = ["decision"]
+
+
+@admin.register(Sanction)
+class SanctionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "amount", "currency", "state", "imposed_at"]
+    list_filter = ["state"]

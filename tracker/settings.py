@@ -223,6 +223,12 @@ SPECTACULAR_SETTINGS = {
         "AuditSourceEnum": "tracker.models.audit.AuditEntry.Source",
         "BlockOrderStatusEnum": "blocking.models.BlockOrder.Status",
         "AdvisoryStatusEnum": "platforms.models.GovernmentAdvisory.Status",
+        "NoticeStatusEnum": "notices.models.Notice.Status",
+        "DeliveryStateEnum": "notices.models.Delivery.State",
+        "SanctionStateEnum": "notices.models.Sanction.State",
+        "InboundMailStateEnum": "notices.models.InboundMail.State",
+        "InboundMailSourceEnum": "notices.models.InboundMail.Source",
+        "InboundMailKindEnum": "notices.models.InboundMail.Kind",
     },
 }
 
@@ -231,6 +237,7 @@ NOTICES_OWNER_REMINDERS = env.list("NOTICES_OWNER_REMINDERS", cast=int, default=
 NOTICES_SWEEP_LEASE_SECONDS = env.int("NOTICES_SWEEP_LEASE_SECONDS", default=600)
 NOTICES_FROM_EMAIL = env("NOTICES_FROM_EMAIL", default="")  # "" = DEFAULT_FROM_EMAIL
 NOTICES_MESSAGE_ID_DOMAIN = env("NOTICES_MESSAGE_ID_DOMAIN", default="")  # "" = the sender's domain
+NOTICES_SANCTION_CURRENCY = env("NOTICES_SANCTION_CURRENCY", default="IDR")
 # Inbound email: a larger message is kept (headers only from IMAP) and sent to triage unread.
 NOTICES_INBOUND_MAX_BYTES = env.int("NOTICES_INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
 # The notices mailbox the tracker polls over IMAP; an empty host turns polling off.
