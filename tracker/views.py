@@ -1,6 +1,7 @@
 """The UI shell: home, preferences, the audit trail for auditors, health, error pages."""
 
 import zoneinfo
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,11 +22,32 @@ from tracker.csv_export import stream_csv
 from tracker.models import AuditEntry, Role
 from tracker.models.accounts import TIME_ZONE_CHOICES
 from tracker.rest import error_body
+from tracker.roles import PROJECT_APPS
 
 
 @login_required
 def home(request):
-    return render(request, "tracker/home.html", {"roles": [Role(name).label for name in request.user.roles()]})
+    return render(
+        request,
+        "tracker/home.html",
+        {"roles": [Role(name).label for name in request.user.roles()], "home_panels": _home_panels(request)},
+    )
+
+
+def _home_panels(request) -> list[str]:
+    """Each app may add a panel to the home page: `<app>/home.py` with `panel(request) -> str` (HTML, or "")."""
+    panels = []
+    for app in PROJECT_APPS:
+        try:
+            module = import_module(f"{app}.home")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.home":
+                raise
+            continue
+        html = module.panel(request)
+        if html:
+            panels.append(html)
+    return panels
 
 
 @login_required

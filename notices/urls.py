@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("notices/", views.notice_list, name="notices-list"),
+    path("notices/<int:pk>/", views.notice_detail, name="notices-detail"),
+    path("notices/<int:pk>/confirm/", views.notice_confirm, name="notices-confirm"),
+    path("notices/<int:pk>/reply/", views.notice_reply, name="notices-reply"),
+    path("notices/<int:pk>/rebuttal/", views.notice_rebuttal, name="notices-rebuttal"),
+    path("notices/deliveries/<int:pk>/message.eml", views.delivery_message, name="notices-delivery-message"),
+    path("notices/attachments/<slug:kind>/<int:pk>/", views.attachment_download, name="notices-attachment"),
+    path("notices/rebuttals/<int:pk>/decide/", views.rebuttal_decide, name="notices-rebuttal-decide"),
+    path("notices/sanctions/<int:pk>/state/", views.sanction_state, name="notices-sanction-state"),
+    path("cases/<int:pk>/notices/send/", views.case_send_notice, name="notices-case-send"),
+    path("cases/<int:pk>/notices/record/", views.case_record_past_notice, name="notices-case-record"),
+    path("notifications/", views.notification_list, name="notifications-list"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notifications-read"),
+    path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+]
