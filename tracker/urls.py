@@ -19,7 +19,13 @@ api_patterns = [
 ]
 ui_patterns = []
 # Each app, and each room of the tracker package, may add routes in <room>/api_urls.py and <room>/urls.py.
-ROOMS = ("tracker.items", "tracker.imports", *(app for app in PROJECT_APPS if app != "tracker"), "notices.mail")
+ROOMS = (
+    "tracker.items",
+    "tracker.imports",
+    *(app for app in PROJECT_APPS if app != "tracker"),
+    "notices.mail",
+    "notices.outbox",
+)
 for room in ROOMS:
     for module_name, patterns in ((f"{room}.api_urls", api_patterns), (f"{room}.urls", ui_patterns)):
         try:
