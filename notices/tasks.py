@@ -1,5 +1,7 @@
 """Celery tasks of notices: thin, idempotent, passing ids; the work is in services and delivery."""
 
+import logging
+
 from celery import shared_task
 from django.core.mail import send_mail
 from django.db import transaction
@@ -10,6 +12,8 @@ from tracker.models import AuditEntry
 
 from . import delivery, services
 from .models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notices.sweep", ignore_result=True)
@@ -72,3 +76,23 @@ def send_notification_email(notification_id: int) -> None:
     except delivery.TRANSIENT:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise
+
+
+@shared_task(name="notices.poll_mailbox", ignore_result=True)
+def poll_mailbox() -> dict:
+    """Store the notices mailbox's new messages (off without NOTICES_IMAP_HOST); beat runs it every minute.
+
+    Safe twice at once: a message two polls fetch is stored once (unique hash and UID), and the next poll
+    finds it stored. An unreachable server is logged and left to the next poll.
+    """
+    from . import imap
+
+    mailbox = imap.Mailbox.from_settings()
+    if mailbox is None:
+        return {"disabled": True}
+    with audit_context(AuditEntry.Source.TASK, actor_label="mailbox poll"):
+        try:
+            return imap.poll_mailbox(mailbox).as_dict()
+        except imap.MailboxUnavailable as exc:
+            logger.warning("notices mailbox not polled: %s", exc)
+            return {"error": str(exc)}
