@@ -92,7 +92,10 @@ def poll_mailbox(mailbox: Mailbox, *, batch: int | None = None, limit: int = 100
     except (imaplib.IMAP4.error, OSError) as exc:
         raise MailboxUnavailable(f"{mailbox.host}:{mailbox.port}: {type(exc).__name__}: {exc}") from exc
     try:
-        _check(connection.login(mailbox.user, mailbox.password), "LOGIN")
+        try:
+            _check(connection.login(mailbox.user, mailbox.password), "LOGIN")
+        except imaplib.IMAP4.error as exc:
+            raise MailboxUnavailable(f"{mailbox.host}: login as {mailbox.user} refused: {_text(exc)}") from exc
         _check(connection.select(_quoted(mailbox.name)), f"SELECT {mailbox.name}")
         validity = _uidvalidity(connection)
         key = f"{mailbox.user}@{mailbox.host}/{mailbox.name};UIDVALIDITY={validity}"[:200]
@@ -106,7 +109,7 @@ def poll_mailbox(mailbox: Mailbox, *, batch: int | None = None, limit: int = 100
             _take_batch(connection, key, todo[start : start + batch], result)
         connection.close()
     except (imaplib.IMAP4.error, *TRANSIENT) as exc:
-        raise MailboxUnavailable(f"{mailbox.host}: {type(exc).__name__}: {exc}") from exc
+        raise MailboxUnavailable(f"{mailbox.host}: {type(exc).__name__}: {_text(exc)}") from exc
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             connection.logout()
@@ -213,3 +216,8 @@ def _set(uids: list[int]) -> str:
 
 def _quoted(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _text(exc: Exception) -> str:
+    detail = exc.args[0] if exc.args else exc
+    return detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)

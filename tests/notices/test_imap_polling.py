@@ -255,7 +255,7 @@ def test_a_wrong_password_is_reported_not_raised(dovecot, settings):
     settings.NOTICES_IMAP_HOST, settings.NOTICES_IMAP_PORT = "127.0.0.1", dovecot.port
     settings.NOTICES_IMAP_USER, settings.NOTICES_IMAP_PASSWORD = USER, "wrong"
     settings.NOTICES_IMAP_USE_SSL = False
-    assert "LOGIN" in tasks.poll_mailbox()["error"]
+    assert "login as notices refused" in tasks.poll_mailbox()["error"]
 
 
 def test_beat_polls_the_mailbox_and_the_schedule_migration_reverses():
