@@ -26,6 +26,12 @@ _LIAISON_WORK = [
 GRANTS = {
     Role.LIAISON_OFFICER: [*_READ, *_LIAISON_WORK],
     # Supervisors decide rebuttals and keep the sanctions register; liaison officers only record them.
-    Role.SUPERVISOR: [*_READ, *_LIAISON_WORK, "notices.decide_rebuttal", "notices.manage_sanction"],
+    Role.SUPERVISOR: [
+        *_READ,
+        *_LIAISON_WORK,
+        "notices.decide_rebuttal",
+        "notices.manage_sanction",
+        "notices.change_escalationpolicy",
+    ],
     Role.ANALYST: ["notices.view_notice", "notices.view_noticeitem", "notices.view_platformreply"],
 }

@@ -83,6 +83,34 @@ def policy_for(platform: Platform) -> EscalationPolicy:
     return policy
 
 
+def assign_escalation_policy(*, platform: Platform, policy: EscalationPolicy | None, actor) -> EscalationPolicy:
+    """Give a platform its own ladder, or (policy None) send it back to the default one. Returns what applies."""
+    require_permission(actor, "notices.change_escalationpolicy")
+    with transaction.atomic():
+        current = EscalationPolicy.objects.select_for_update().filter(platform=platform).first()
+        if policy is not None:
+            policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
+            if policy.is_default:
+                policy = None  # the default applies to every platform without a ladder of its own
+            elif policy.platform_id not in (None, platform.pk):
+                message = _("%(policy)s is already the ladder of %(platform)s.") % {
+                    "policy": policy,
+                    "platform": policy.platform,
+                }
+                raise DomainError(message, fields={"policy": [message]})
+        if current is not None and current != policy:
+            current.platform = None
+            current.save(update_fields=["platform"])
+            audit.record(
+                obj=current, action=AuditEntry.Action.CHANGE, actor=actor, reason=_("no longer %s's") % platform.name
+            )
+        if policy is not None and policy.platform_id != platform.pk:
+            policy.platform = platform
+            policy.save(update_fields=["platform"])
+            audit.record(obj=policy, action=AuditEntry.Action.CHANGE, actor=actor, reason=_("now %s's") % platform.name)
+    return policy_for(platform)
+
+
 def next_step_for(case: Case) -> EscalationStep:
     """The step after the case's latest notice (sent, recorded or prepared); the first step otherwise."""
     latest = Notice.objects.filter(case=case).select_related("step").order_by("-step__position", "-prepared_at").first()

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from notices import services as notice_services
 from tracker import audit
 from tracker.csv_export import stream_csv
 from tracker.errors import DomainError, show_on_form
@@ -19,7 +20,15 @@ from tracker.models import AuditEntry, Case
 
 from . import services
 from .api import AdvisoryFilter, PlatformFilter
-from .forms import AdvisoryForm, ContactForm, LiftAdvisoryForm, NamesForm, PlatformForm, TrustedFlaggerForm
+from .forms import (
+    AdvisoryForm,
+    ContactForm,
+    EscalationPolicyForm,
+    LiftAdvisoryForm,
+    NamesForm,
+    PlatformForm,
+    TrustedFlaggerForm,
+)
 from .models import AdvisoryReason, GovernmentAdvisory, Platform, PlatformContact, PlatformDomain, PlatformHost
 
 view_platforms = permission_required("platforms.view_platform", raise_exception=True)
@@ -89,11 +98,17 @@ def platform_detail(request, pk):
         if request.user.has_perm("tracker.view_case")
         else None
     )
+    policy = notice_services.policy_for(platform) if request.user.has_perm("notices.view_escalationpolicy") else None
     return render(
         request,
         "platforms/platform_detail.html",
         {
             "platform": platform,
+            "policy": policy,
+            "policy_steps": policy.steps.all() if policy else [],
+            "policy_form": EscalationPolicyForm(platform=platform, initial={"policy": policy})
+            if request.user.has_perm("notices.change_escalationpolicy")
+            else None,
             "country_name": services.country_names().get(platform.home_country, ""),
             "hosts": platform.hosts.all(),
             "domains": platform.domains.all(),
@@ -184,6 +199,28 @@ def trusted_flagger(request, pk):
             messages.success(request, _("Trusted flagger status recorded."))
     else:
         messages.error(request, _("Give the date and who granted it."))
+    return redirect("platforms-detail", platform.pk)
+
+
+@login_required
+@require_POST
+def escalation_policy(request, pk):
+    platform = get_object_or_404(Platform, pk=pk)
+    _require(request, "notices.change_escalationpolicy")
+    form = EscalationPolicyForm(request.POST, platform=platform)
+    if form.is_valid():
+        try:
+            policy = notice_services.assign_escalation_policy(
+                platform=platform, policy=form.cleaned_data["policy"], actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(platform)s now follows %(policy)s.") % {"platform": platform, "policy": policy}
+            )
+    else:
+        messages.error(request, _("Choose an escalation policy from the list."))
     return redirect("platforms-detail", platform.pk)
 
 
