@@ -1,0 +1,446 @@
+"""The escalation sweep at scale: 1,000,000 open notices of which 1% are due.
+
+Measured, and printed (asserted only where the issue sets a hard rule):
+1. one sweep (`run_sweep`: claim up to 500 due notices and the unfinished deliveries) at 100,000 and at
+   1,000,000 open notices, its time and query count at both sizes (target < 10 s, the same count);
+2. a sweep with nothing due at both sizes (target < 0.1 s);
+3. handing out all 10,000 due notices: how many sweeps (each claims at most `CLAIM_LIMIT`);
+4. doing the work: `advance_notice` for each of the 10,000 (each lapses and sends the next ladder step),
+   as the Celery task runs it, with its queries per notice, a profile of a sample, and two worker
+   processes beside one, to show whether the work scales out.
+
+The rows are written with INSERT ... SELECT generate_series from template rows that the real services
+made (one case, item, notice, notice item and delivery), so every column the models have is filled as
+they fill it. Each due notice has a case and an item of its own, as in life (one ladder per case); the
+990,000 others share a few cases and items, which the sweep never reads. Deliveries carry a short
+placeholder instead of a real message. No task reaches the broker: the queued ids are counted instead.
+BENCH_NOTICES=100000 (say) shrinks it; the smaller size is always a tenth. Run with `make bench`
+against PostgreSQL (DATABASE_URL); the test database is emptied at the end.
+"""
+
+import cProfile
+import io
+import multiprocessing
+import os
+import pstats
+import statistics
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from notices import delivery, services, tasks
+from notices.models import Delivery, Notice, NoticeItem
+from tests.factories import CaseFactory, make_user
+from tests.factories_notices import case_with_items
+from tests.services import require_postgresql
+from tracker.audit import audit_context
+from tracker.models import AuditEntry, Case, CaseItem, FlaggedItem
+
+pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
+
+NOTICES = int(os.environ.get("BENCH_NOTICES", "1000000"))
+SMALL = NOTICES // 10
+DUE_EVERY = 100  # notice g is due when g % 100 == 0: 1%
+FILLER_CASES = 20
+FILLER_ITEMS = 1000
+# Explicit ids keep the rows of notice g, its case and its item in step; the sequences are reset after.
+CASE_BASE, ITEM_BASE, NOTICE_BASE = 10_000_000, 10_000_000, 10_000_000
+FILLER_CASE_BASE, FILLER_ITEM_BASE = 9_000_000, 9_000_000
+CLAIM_LIMIT = 500  # claim_due_notices' default
+SAMPLE = 200  # notices processed under the profiler
+PARALLEL_SLICE = 1000  # notices processed by one worker, then by two
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def copy_rows(model, template_pk: int, first: int, last: int, overrides: dict[str, str], where: str = "") -> int:
+    """Copies of one template row for g = first..last; `overrides` gives SQL expressions (in g) per column."""
+    table = model._meta.db_table
+    columns = [field.column for field in model._meta.concrete_fields if overrides.get(field.column, "") is not None]
+    exprs = [overrides.get(column) or f"t.{q(column)}" for column in columns]
+    sql = (
+        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 - names from the model
+        f"SELECT {', '.join(exprs)} FROM {q(table)} t, generate_series(%(first)s, %(last)s) g "
+        f"WHERE t.id = %(template)s {where}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"first": first, "last": last, "template": template_pk, "t": NOW})
+        return cursor.rowcount
+
+
+def reset_sequences(*models) -> None:
+    with connection.cursor() as cursor:
+        for model in models:
+            table = model._meta.db_table
+            maximum = f"SELECT max(id) FROM {q(table)}"  # noqa: S608 - names from the model
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({maximum}))", [table])
+
+
+NOW = None  # the instant the sweep runs at (T); set by the test
+
+
+class Templates:
+    """The rows the services made, which the fill copies."""
+
+    def __init__(self, officer):
+        case, (item,) = case_with_items(count=1, urgency="urgent")
+        notice = services.send_notice(case=case, actor=officer, now=NOW - timedelta(hours=5))
+        self.case, self.item, self.notice = case, item, notice
+        self.notice_item = NoticeItem.objects.get(notice=notice)
+        self.case_item = CaseItem.objects.get(case=case, item=item)
+        self.delivery = Delivery.objects.get(notice=notice)
+        # The templates themselves are neither due nor open.
+        Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.ANSWERED, next_action_at=None)
+        Delivery.objects.filter(pk=self.delivery.pk).update(state=Delivery.State.SENT, next_attempt_at=None)
+        FlaggedItem.objects.filter(pk=item.pk).update(status=FlaggedItem.Status.REMOVED)
+        filler_case = CaseFactory(platform=case.platform, owner=case.owner)
+        copy_rows(Case, filler_case.pk, 1, FILLER_CASES, {"id": f"{FILLER_CASE_BASE} + g"})
+        copy_rows(
+            FlaggedItem,
+            item.pk,
+            1,
+            FILLER_ITEMS,
+            {
+                "id": f"{FILLER_ITEM_BASE} + g",
+                "canonical": "'https://bench.example/filler/' || g",
+                "display": "'https://bench.example/filler/' || g",
+                "status": "'in_notice'",
+            },
+        )
+
+
+def fill(templates: Templates, first: int, last: int) -> None:
+    """Open notices g = first..last; every hundredth is due (deadline lapsed), with its own case and item."""
+    due = "AND mod(g, 100) = 0"
+    t = templates
+    copy_rows(Case, t.case.pk, first, last, {"id": f"{CASE_BASE} + g", "title": "'bench case ' || g"}, due)
+    copy_rows(
+        FlaggedItem,
+        t.item.pk,
+        first,
+        last,
+        {
+            "id": f"{ITEM_BASE} + g",
+            "canonical": "'https://bench.example/due/' || g",
+            "display": "'https://bench.example/due/' || g",
+            "status": "'in_notice'",
+        },
+        due,
+    )
+    copy_rows(
+        CaseItem,
+        t.case_item.pk,
+        first,
+        last,
+        {"id": None, "case_id": f"{CASE_BASE} + g", "item_id": f"{ITEM_BASE} + g"},
+        due,
+    )
+    # Due: an urgent first notice sent 4 h before its deadline, which lapsed in the hour before T.
+    deadline = "%(t)s - make_interval(secs => 1 + mod(g / 100, 3600))"
+    copy_rows(
+        Notice,
+        t.notice.pk,
+        first,
+        last,
+        {
+            "id": f"{NOTICE_BASE} + g",
+            "reference": "'BD/' || g",
+            "case_id": f"{CASE_BASE} + g",
+            "status": "'sent'",
+            "deadline_at": deadline,
+            "sent_at": f"{deadline} - interval '4 hours'",
+            "prepared_at": f"{deadline} - interval '4 hours'",
+            "owner_reminders_done": "2",
+            "next_action_at": deadline,
+        },
+        due,
+    )
+    # Not due: normal notices sent in the last 20 h with 24 h to answer; the owner's 2 h reminder is ahead.
+    sent = "%(t)s - make_interval(mins => 1 + mod(g, 1200))"
+    copy_rows(
+        Notice,
+        t.notice.pk,
+        first,
+        last,
+        {
+            "id": f"{NOTICE_BASE} + g",
+            "reference": "'BN/' || g",
+            "case_id": f"{FILLER_CASE_BASE} + 1 + mod(g, {FILLER_CASES})",
+            "status": "'sent'",
+            "urgency": "'normal'",
+            "sent_at": sent,
+            "prepared_at": sent,
+            "deadline_at": f"{sent} + interval '24 hours'",
+            "owner_reminders_done": "1",
+            "next_action_at": f"{sent} + interval '22 hours'",
+        },
+        "AND mod(g, 100) <> 0",
+    )
+    copy_rows(
+        NoticeItem,
+        t.notice_item.pk,
+        first,
+        last,
+        {
+            "id": None,
+            "notice_id": f"{NOTICE_BASE} + g",
+            "item_id": f"CASE WHEN mod(g, 100) = 0 THEN {ITEM_BASE} + g "
+            f"ELSE {FILLER_ITEM_BASE} + 1 + mod(g, {FILLER_ITEMS}) END",
+        },
+    )
+    copy_rows(
+        Delivery,
+        t.delivery.pk,
+        first,
+        last,
+        {
+            "id": None,
+            "notice_id": f"{NOTICE_BASE} + g",
+            "message_id": "'<bench.' || g || '@tracker.invalid>'",
+            "raw_message": "convert_to('placeholder', 'UTF8')",
+            "state": "'sent'",
+            "next_attempt_at": "NULL",
+        },
+    )
+    reset_sequences(Case, FlaggedItem, Notice)
+    with connection.cursor() as cursor:
+        for model in (Case, FlaggedItem, CaseItem, Notice, NoticeItem, Delivery):
+            cursor.execute(f"ANALYZE {q(model._meta.db_table)}")
+
+
+def timed(function, repeat: int = 1):
+    """(median seconds, queries of the last run, result of the last run)."""
+    seconds = []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            result = function()
+            seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds), queries, result
+
+
+def measure_sweeps(size: int) -> dict:
+    empty_seconds, empty_queries, empty = timed(lambda: tasks.run_sweep(now=NOW - timedelta(hours=2)), repeat=5)
+    assert empty == {"notices": [], "deliveries": []}
+    claims = []
+
+    def sweep():
+        result = tasks.run_sweep(now=NOW)
+        claims.append(result["notices"])
+        return result
+
+    runs = []
+    for _ in range(3):
+        runs.append(timed(sweep))
+        with connection.cursor() as cursor:  # back to due, for the next run and the next size
+            cursor.execute(
+                f"UPDATE {q(Notice._meta.db_table)} SET next_action_at = deadline_at WHERE id = ANY(%s)",  # noqa: S608
+                [claims[-1]],
+            )
+    seconds = statistics.median(run[0] for run in runs)
+    queries, result = runs[-1][1], runs[-1][2]
+    due = Notice.objects.filter(next_action_at__lte=NOW).count()
+    print(
+        f"{size:>9,} open, {due:>6,} due | sweep: {seconds * 1000:7.1f} ms, {len(queries)} queries, "
+        f"{len(result['notices'])} notices handed out | nothing due: {empty_seconds * 1000:6.2f} ms, "
+        f"{len(empty_queries)} queries"
+    )
+    return {
+        "seconds": seconds,
+        "count": len(queries),
+        "empty_seconds": empty_seconds,
+        "empty_count": len(empty_queries),
+        "empty_queries": empty_queries.captured_queries,
+    }
+
+
+LOCKS = []  # (seconds the year's reference row was held, seconds the notice's transaction took)
+_allocated = []
+
+
+def advance(notice_id: int) -> str:
+    """What the advance_notice task does, at the sweep's instant."""
+    started = time.perf_counter()
+    with audit_context(AuditEntry.Source.TASK, actor_label=services.SWEEP_LABEL):
+        outcome = services.advance_notice(notice_id=notice_id, now=NOW)
+    finished = time.perf_counter()
+    if _allocated:  # the reference row stays locked from its allocation until the transaction commits
+        LOCKS.append((finished - _allocated.pop(), finished - started))
+        _allocated.clear()
+    return outcome
+
+
+def allocate_reference_timed(at, *, original=services.allocate_reference):
+    _allocated.append(time.perf_counter())
+    return original(at)
+
+
+def _worker(ids, results):
+    connections.close_all()  # a forked process must not share the parent's connection
+    started = time.perf_counter()
+    outcomes = [advance(notice_id) for notice_id in ids]
+    results.put((time.perf_counter() - started, outcomes.count("sent")))
+    connections.close_all()
+
+
+def in_processes(chunks: list[list[int]]) -> tuple[float, int]:
+    """Process each chunk in its own forked worker process; (wall seconds, notices sent)."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    connections.close_all()
+    started = time.perf_counter()
+    workers = [context.Process(target=_worker, args=(chunk, results)) for chunk in chunks]
+    for worker in workers:
+        worker.start()
+    done = [results.get(timeout=900) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    return time.perf_counter() - started, sum(sent for _seconds, sent in done)
+
+
+def test_one_sweep_over_a_million_open_notices(monkeypatch):
+    require_postgresql()
+    global NOW
+    NOW = timezone.now().replace(microsecond=0)
+    queued = Counter()
+    # No broker: count what would have been queued after each commit.
+    monkeypatch.setattr(tasks, "_queue_advance", lambda ids: queued.update(advance=len(ids)))
+    monkeypatch.setattr(delivery, "enqueue", lambda ids: queued.update(deliveries=len(ids)))
+    monkeypatch.setattr(services, "_queue_notification_email", lambda pk: queued.update(notifications=1))
+    monkeypatch.setattr(services, "allocate_reference", allocate_reference_timed)
+    officer = make_user("liaison_officer")
+    templates = Templates(officer)
+
+    print(
+        f"\nthe sweep at T = {NOW.isoformat()}, claim limit {CLAIM_LIMIT}, 1 notice in {DUE_EVERY} due "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
+    sizes = {}
+    for first, last in ((1, SMALL), (SMALL + 1, NOTICES)):
+        started = time.perf_counter()
+        fill(templates, first, last)
+        print(f"(filled notices {first:,}-{last:,} in {time.perf_counter() - started:.0f} s)")
+        sizes[last] = measure_sweeps(last)
+    small, large = sizes[SMALL], sizes[NOTICES]
+    print(
+        f"{NOTICES:,} / {SMALL:,} open: sweep time x{large['seconds'] / small['seconds']:.2f}, "
+        f"empty sweep time x{large['empty_seconds'] / small['empty_seconds']:.2f}, "
+        f"queries {small['count']} -> {large['count']} and {small['empty_count']} -> {large['empty_count']}"
+    )
+    sql, params = (
+        Notice.objects.filter(next_action_at__lte=NOW).order_by("next_action_at").values_list("pk")[:CLAIM_LIMIT]
+    ).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        plan = [row[0].strip() for row in cursor.fetchall()]
+    print("claim plan: " + " | ".join(plan[:6]))
+    for query in small["empty_queries"]:
+        print(f"  empty sweep query: {query['sql'][:150]}")
+    assert small["count"] == large["count"] and small["empty_count"] == large["empty_count"]
+    assert large["seconds"] < 10 and large["empty_seconds"] < 0.1
+    assert "notice_next_action" in " ".join(plan)
+
+    # Hand out all the due work: one beat claims at most CLAIM_LIMIT notices.
+    due_total = NOTICES // DUE_EVERY
+    claimed, beats = [], 0
+    started = time.perf_counter()
+    while True:
+        ids = tasks.run_sweep(now=NOW)["notices"]
+        if not ids:
+            break
+        claimed += ids
+        beats += 1
+    claim_seconds = time.perf_counter() - started
+    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == due_total
+    print(
+        f"handing out all {due_total:,} due notices: {beats} sweeps of at most {CLAIM_LIMIT} "
+        f"({claim_seconds:.2f} s of claiming; at one beat a minute, the last is handed out after {beats - 1} min)"
+    )
+
+    # The work: each notice lapses and its next ladder step is sent, one transaction per notice.
+    sample_size, slice_size = min(SAMPLE, due_total // 10), min(PARALLEL_SLICE, due_total // 5)
+    sample, rest = claimed[:sample_size], claimed[sample_size:]
+    profiler = cProfile.Profile()
+    with CaptureQueriesContext(connection) as sample_queries:
+        started = time.perf_counter()
+        profiler.enable()
+        outcomes = [advance(notice_id) for notice_id in sample]
+        profiler.disable()
+        profiled_seconds = time.perf_counter() - started
+    assert outcomes == ["sent"] * len(sample)
+    sql_seconds = sum(float(query["time"]) for query in sample_queries.captured_queries)
+    per_notice = len(sample_queries) / len(sample)
+
+    one, two = rest[:slice_size], rest[slice_size : 3 * slice_size]
+    one_seconds, one_sent = in_processes([one])
+    two_seconds, two_sent = in_processes([two[::2], two[1::2]])
+    assert one_sent == len(one) and two_sent == len(two)
+    remaining = rest[3 * slice_size :]
+    LOCKS.clear()
+    started = time.perf_counter()
+    outcomes = [advance(notice_id) for notice_id in remaining]
+    remaining_seconds = time.perf_counter() - started
+    assert outcomes == ["sent"] * len(remaining)
+    rate = len(remaining) / remaining_seconds
+    two_rate = len(two) / two_seconds
+    one_rate = len(one) / one_seconds
+    print(
+        f"advance_notice, one worker: {len(remaining):,} notices in {remaining_seconds:.1f} s, {rate:,.0f} notices/s, "
+        f"{1000 / rate:.1f} ms each; all {due_total:,} would take {due_total / rate:.0f} s (target < 10 s): "
+        f"{'PASS' if due_total / rate < 10 else 'TOO SLOW'}"
+    )
+    print(
+        f"  {per_notice:.1f} queries per notice; in the profiled sample of {len(sample)}, SQL took "
+        f"{sql_seconds / profiled_seconds:.0%} of the time ({sql_seconds * 1000 / len(sample):.1f} ms per notice)"
+    )
+    print(
+        f"  one worker process: {one_rate:,.0f} notices/s; two worker processes: {two_rate:,.0f} notices/s "
+        f"(x{two_rate / one_rate:.2f}; {os.cpu_count()} CPUs, shared)"
+    )
+    held = statistics.median(lock for lock, _total in LOCKS)
+    total = statistics.median(total for _lock, total in LOCKS)
+    print(
+        f"  the year's reference counter row is locked for {held * 1000:.1f} ms of the {total * 1000:.1f} ms a notice "
+        f"takes (median, {held / total:.0%}): however many workers, at most {1 / held:,.0f} notices/s"
+    )
+    print(
+        f"  written: {Notice.objects.filter(previous__isnull=False).count():,} follow-up notices, "
+        f"{Delivery.objects.filter(state=Delivery.State.QUEUED).count():,} deliveries queued for sending "
+        f"(this process counted {queued['deliveries']:,} delivery and {queued['notifications']:,} email "
+        "tasks queued after commit; none reached a broker)"
+    )
+    by_statement = {}
+    for query in sample_queries.captured_queries:
+        statement = " ".join(query["sql"].split())
+        statement = (
+            statement[:70] + " … " + statement.split(" WHERE ", 1)[-1][:70]
+            if " WHERE " in statement
+            else statement[:140]
+        )
+        count, seconds = by_statement.get(statement, (0, 0.0))
+        by_statement[statement] = (count + 1, seconds + float(query["time"]))
+    print(f"slowest statements of the sample of {len(sample)} (calls, total ms):")
+    for statement, (count, seconds) in sorted(by_statement.items(), key=lambda kv: -kv[1][1])[:10]:
+        print(f"  {count:5} {seconds * 1000:8.0f} ms  {statement}")
+    for key, title in (("cumulative", "cumulative"), ("tottime", "own")):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(18)
+        lines = out.getvalue().splitlines()
+        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
+        print(f"profile of the sample of {len(sample)}, by {title} time:")
+        print("\n".join(line for line in lines[start:] if line.strip()))
+
+    # After the work, nothing is due at T: the follow-ups wait for their owner's reminder.
+    empty_seconds, empty_queries, empty = timed(lambda: tasks.run_sweep(now=NOW), repeat=5)
+    assert empty == {"notices": [], "deliveries": []}
+    print(
+        f"sweep again at T after the work: {empty_seconds * 1000:.2f} ms, {len(empty_queries)} queries, nothing due "
+        f"({Notice.objects.count():,} notices; load average {os.getloadavg()[0]:.1f})"
+    )
