@@ -10,7 +10,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from notices.models import Notice
 from tracker.errors import NotPermitted
+from tracker.models import Case
 
 from . import exports, services, signing
 from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipient
@@ -19,6 +21,8 @@ from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipien
 class RecipientSerializer(serializers.ModelSerializer):
     isp = serializers.CharField(source="isp.name")
     overdue = serializers.SerializerMethodField()
+    acknowledge_rule_text = serializers.CharField(read_only=True)
+    implement_rule_text = serializers.CharField(read_only=True)
 
     class Meta:
         model = OrderRecipient
@@ -26,8 +30,12 @@ class RecipientSerializer(serializers.ModelSerializer):
             "isp",
             "emailed_at",
             "acknowledge_due_at",
+            "acknowledge_rule",
+            "acknowledge_rule_text",
             "acknowledged_at",
             "implement_due_at",
+            "implement_rule",
+            "implement_rule_text",
             "implemented_at",
             "overdue",
         ]
@@ -40,6 +48,8 @@ class OrderSerializer(serializers.ModelSerializer):
     names = serializers.SerializerMethodField()
     recipients = RecipientSerializer(many=True, read_only=True)
     lifts = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    # References only: an ISP reads which notices went before, never their content.
+    notices = serializers.SlugRelatedField(slug_field="reference", many=True, read_only=True)
 
     class Meta:
         model = BlockOrder
@@ -52,6 +62,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "names",
             "justification",
             "legal_basis",
+            "case",
+            "notices",
             "notice_references",
             "binds_all_isps",
             "effective_at",
@@ -73,6 +85,10 @@ class OrderInput(serializers.Serializer):
     legal_basis = serializers.CharField()
     effective_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all(), required=False, allow_null=True)
+    notices = serializers.SlugRelatedField(
+        slug_field="reference", queryset=Notice.objects.all(), many=True, required=False
+    )
     notice_references = serializers.CharField(required=False, allow_blank=True, default="")
     isps = serializers.PrimaryKeyRelatedField(queryset=ISP.objects.all(), many=True, required=False)
 
@@ -94,7 +110,9 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return super().get_permissions()
 
     def get_queryset(self):
-        orders = BlockOrder.objects.select_related("lifts").prefetch_related("names")
+        orders = BlockOrder.objects.select_related("lifts").prefetch_related(
+            "names", Prefetch("notices", Notice.objects.order_by("sent_at", "id").only("reference", "sent_at"))
+        )
         recipients = OrderRecipient.objects.select_related("isp")
         if self.request.user.has_role("isp"):
             account = ISPAccount.objects.filter(user=self.request.user).first()

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group
 
+from tracker import audit
 from tracker.demo_users import DEMO_PASSWORD
-from tracker.models import Case, Role, User
+from tracker.models import AuditEntry, Case, Role, User
 
 from . import services
 from .models import ISP, BlockOrder, BlockProposal, ISPAccount, OrderRecipient
@@ -60,9 +61,11 @@ def load(stdout) -> None:
             ISPAccount.objects.get_or_create(user=user, defaults={"isp": isp})
     stdout.write(f"Demo ISPs: {len(isps)} (API accounts isp_telkom, isp_indosat, isp_xl)")
 
-    if BlockOrder.objects.filter(justification__startswith=MARKER).exists():
-        return
     case = Case.objects.filter(platform__name__iexact="Telegram").order_by("opened_at").first()
+    existing = BlockOrder.objects.filter(kind=BlockOrder.Kind.BLOCK, justification__startswith=MARKER).first()
+    if existing is not None:
+        _link_notices_later(existing, case, stdout)
+        return
     proposer = User.objects.filter(username="supervisor").first()
     approver = User.objects.filter(username="supervisor2").first()
     if case is None or proposer is None or approver is None:
@@ -77,6 +80,7 @@ def load(stdout) -> None:
         )
     BlockProposal.objects.filter(pk=proposal.pk).update(proposed_at=at("2017-07-13", "15:00"))
 
+    notices = list(_notices_behind(case))
     legal_basis = "Law 11/2008 on Electronic Information and Transactions as amended by Law 19/2016, art. 40(2a)-(2b)"
     order = services.create_block_order(
         actor=proposer,
@@ -84,7 +88,9 @@ def load(stdout) -> None:
         justification=f"{MARKER}: channels spreading radicalism and terrorism; six notices unanswered; waited "
         "until 13 July for any sign of good faith.",
         legal_basis=legal_basis,
-        notice_references="six notices, 29 March 2016 - 11 June 2017",
+        # The six emails as notices.demo records them; this text only if that demo is not there.
+        notices=notices,
+        notice_references="" if notices else "six notices, 29 March 2016 - 11 June 2017",
         effective_at=at("2017-07-14", "11:30"),
         proposal=proposal,
         now=at("2017-07-13", "16:00"),
@@ -114,6 +120,31 @@ def load(stdout) -> None:
     stdout.write(
         f"Demo orders: {order.reference} (11 Telegram names, 14 July 2017 11:30 WIB), lifted by {lift.reference}"
     )
+
+
+def _notices_behind(case):
+    """The notices of the demo case sent before the order was drafted (notices.demo records six), oldest first."""
+    return services.notices_behind(case).filter(sent_at__lt=at("2017-07-13", "16:00"))
+
+
+def _link_notices_later(order: BlockOrder, case, stdout) -> None:
+    """An order loaded before notices.demo existed gets its notices once they are there."""
+    if case is None or order.notices.exists():
+        return
+    notices = list(_notices_behind(case))
+    if not notices:
+        return
+    order.notices.set(notices)
+    order.notice_references = ""
+    order.save(update_fields=["notice_references"])
+    audit.record(
+        obj=order,
+        action=AuditEntry.Action.CHANGE,
+        actor=None,
+        changes={"notices": [None, [notice.reference for notice in notices]]},
+        reason="demo: the notices recorded since the order was loaded",
+    )
+    stdout.write(f"Demo order {order.reference}: linked to {len(notices)} notices")
 
 
 def _isp_reports(order: BlockOrder, day: str) -> None:

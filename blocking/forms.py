@@ -1,5 +1,8 @@
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+
+from notices.models import Notice
 
 from .models import ISP
 
@@ -19,7 +22,17 @@ class OrderForm(forms.Form):
     )
     justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 4}))
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}))
-    notice_references = forms.CharField(label=_("Notices behind it"), required=False)
+    notices = forms.ModelMultipleChoiceField(
+        label=_("Notices behind it"),
+        queryset=Notice.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    notice_references = forms.CharField(
+        label=_("Other notices behind it"),
+        required=False,
+        help_text=_("notices sent outside the tracker and not recorded in it"),
+    )
     effective_at = forms.DateTimeField(label=_("Effective from"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends at (optional)"), widget=DateTimeInput(), required=False)
     binds_all_isps = forms.BooleanField(label=_("Bind every ISP"), required=False, initial=True)
@@ -29,6 +42,20 @@ class OrderForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+
+    def __init__(self, *args, notices=None, **kwargs):
+        """`notices`: those the order may cite (its case's sent notices); without any, the field is left out."""
+        super().__init__(*args, **kwargs)
+        if notices is None or not notices.exists():
+            del self.fields["notices"]
+        else:
+            self.fields["notices"].queryset = notices.select_related("step")
+            self.fields["notices"].label_from_instance = notice_label
+
+
+def notice_label(notice: Notice) -> str:
+    sent = formats.date_format(timezone.localtime(notice.sent_at), "Y-m-d")
+    return f"{notice.reference} — {notice.step.name}, {sent}, {notice.get_status_display()}"
 
 
 class LiftForm(forms.Form):

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notices.deadlines import DeadlineRule, InvalidDeadlineRule
+
 
 class BlockProposal(models.Model):
     """A proposal to block a platform's DNS names, made when a case's escalation ladder runs out.
@@ -121,7 +123,14 @@ class BlockOrder(models.Model):
         related_name="lift_orders",
         help_text=_("for a lift order: the block order it ends"),
     )
-    notice_references = models.TextField(_("notices behind it"), blank=True)
+    notices = models.ManyToManyField(
+        "notices.Notice", blank=True, related_name="block_orders", verbose_name=_("notices behind it")
+    )
+    notice_references = models.TextField(
+        _("other notices behind it"),
+        blank=True,
+        help_text=_("notices sent outside the tracker and not recorded in it"),
+    )
     justification = models.TextField(_("justification"))
     legal_basis = models.TextField(_("legal basis"))
     binds_all_isps = models.BooleanField(_("binds every ISP"), default=True)
@@ -197,8 +206,14 @@ class OrderRecipient(models.Model):
     implemented_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The rules the two deadlines were computed by (notices.deadlines.DeadlineRule.as_dict()), from issue.
+    acknowledge_rule = models.JSONField(_("acknowledgement deadline rule"), default=dict, blank=True)
+    implement_rule = models.JSONField(_("implementation deadline rule"), default=dict, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    # Every reminder or escalation due at or before this instant is done (or was moot): a second sweep at
+    # the same instant finds nothing, and a change of the reminder settings never repeats one.
+    chased_until = models.DateTimeField(null=True, blank=True)
     next_action_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -213,10 +228,27 @@ class OrderRecipient(models.Model):
         return f"{self.order} → {self.isp}"
 
     def is_overdue(self, now=None) -> bool:
+        """A deadline passes at its instant, as a notice's does."""
         now = now or timezone.now()
-        return (self.acknowledged_at is None and now > self.acknowledge_due_at) or (
-            self.implemented_at is None and now > self.implement_due_at
+        return (self.acknowledged_at is None and now >= self.acknowledge_due_at) or (
+            self.implemented_at is None and now >= self.implement_due_at
         )
+
+    def acknowledge_rule_text(self) -> str:
+        return describe_rule(self.acknowledge_rule)
+
+    def implement_rule_text(self) -> str:
+        return describe_rule(self.implement_rule)
+
+
+def describe_rule(stored: dict) -> str:
+    """A stored deadline rule in words ("4 business hours (Mon–Fri 08:00–16:00 …)"); "" for rows without one."""
+    if not stored:
+        return ""
+    try:
+        return DeadlineRule.from_dict(stored).describe()
+    except InvalidDeadlineRule:
+        return ""
 
 
 class BlocklistVersion(models.Model):

@@ -6,14 +6,19 @@ Each runs in one transaction and writes its audit entry in it; mail goes out aft
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notices.deadlines import DeadlineRule, compute_deadline
+from notices.models import EscalationPolicy, Notice, Notification
 from tracker import audit
 from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed, require_permission
 from tracker.models import AuditEntry, Case
@@ -48,12 +53,84 @@ TRANSITIONS = {
 CHUNK = 5000
 
 
-def acknowledge_deadline() -> timedelta:
-    return timedelta(hours=getattr(settings, "BLOCKING_ACK_DEADLINE_HOURS", 4))
+# --- ISP deadlines ----------------------------------------------------------------------------------
 
 
-def implement_deadline() -> timedelta:
-    return timedelta(hours=getattr(settings, "BLOCKING_IMPLEMENT_DEADLINE_HOURS", 24))
+def deadline_rules() -> tuple[DeadlineRule, DeadlineRule]:
+    """The rules by which an ISP must acknowledge an order and report it implemented, counted from issue.
+
+    Minutes from settings BLOCKING_ACK_DEADLINE and BLOCKING_IMPLEMENT_DEADLINE (the older *_HOURS settings
+    still count); calendar time, or office hours with public holidays if BLOCKING_DEADLINE_BUSINESS_HOURS.
+    The time zone and holiday calendar are BLOCKING_DEADLINE_TIME_ZONE / BLOCKING_DEADLINE_HOLIDAY_COUNTRY
+    if set, else the default escalation policy's, so ISPs and platforms are held to one national calendar.
+    """
+    policy = EscalationPolicy.objects.filter(is_default=True).values("time_zone", "holiday_country").first()
+    return rules_from_settings(policy or {})
+
+
+def rules_from_settings(policy: dict) -> tuple[DeadlineRule, DeadlineRule]:
+    """`deadline_rules()` with the default policy's time zone and holiday country given (raises InvalidDeadlineRule)."""
+    common = {
+        "business_hours": getattr(settings, "BLOCKING_DEADLINE_BUSINESS_HOURS", False),
+        "time_zone": getattr(settings, "BLOCKING_DEADLINE_TIME_ZONE", "") or policy.get("time_zone") or "Asia/Jakarta",
+        "holiday_country": getattr(settings, "BLOCKING_DEADLINE_HOLIDAY_COUNTRY", "")
+        or policy.get("holiday_country")
+        or "ID",
+    }
+    return (
+        DeadlineRule(minutes=_deadline_minutes("BLOCKING_ACK_DEADLINE", 4 * 60), **common),
+        DeadlineRule(minutes=_deadline_minutes("BLOCKING_IMPLEMENT_DEADLINE", 24 * 60), **common),
+    )
+
+
+def _deadline_minutes(name: str, default: int) -> int:
+    minutes = getattr(settings, name, None)
+    if minutes is None:
+        hours = getattr(settings, f"{name}_HOURS", None)
+        minutes = default if hours is None else hours * 60
+    return minutes
+
+
+def isp_reminders() -> list[timedelta]:
+    """How long before each ISP deadline the ISP and the staff are reminded, furthest first (setting in minutes)."""
+    minutes = getattr(settings, "BLOCKING_ISP_REMINDERS", [60])
+    return [timedelta(minutes=value) for value in sorted(set(minutes), reverse=True) if value > 0]
+
+
+@dataclass(frozen=True)
+class ChaseStep:
+    """One moment an ISP is chased: a reminder `before` one of its deadlines, or the deadline itself."""
+
+    at: datetime
+    deadline: str  # "acknowledge" or "implement"
+    before: timedelta
+
+    @property
+    def kind(self) -> str:
+        if self.before:
+            return f"{self.deadline}_soon"
+        return "acknowledge_late" if self.deadline == "acknowledge" else "escalated"
+
+    def is_moot(self, recipient: OrderRecipient) -> bool:
+        """The ISP already did what this step would chase."""
+        if self.deadline == "acknowledge":
+            return recipient.acknowledged_at is not None or recipient.implemented_at is not None
+        return recipient.implemented_at is not None
+
+
+def chase_schedule(recipient: OrderRecipient) -> list[ChaseStep]:
+    steps = []
+    for deadline, due in (("acknowledge", recipient.acknowledge_due_at), ("implement", recipient.implement_due_at)):
+        steps += [ChaseStep(due - before, deadline, before) for before in isp_reminders()]
+        steps.append(ChaseStep(due, deadline, timedelta()))
+    return sorted(steps, key=lambda step: (step.at, step.deadline != "acknowledge"))
+
+
+def _steps_pending(recipient: OrderRecipient) -> list[ChaseStep]:
+    after = recipient.chased_until
+    return [
+        step for step in chase_schedule(recipient) if (after is None or step.at > after) and not step.is_moot(recipient)
+    ]
 
 
 def propose_block(*, case: Case, reason: str, actor=None) -> BlockProposal:
@@ -108,14 +185,22 @@ def create_block_order(
     case: Case | None = None,
     proposal: BlockProposal | None = None,
     notice_references: str = "",
+    notices=None,
     isps: list[ISP] | None = None,
     now: datetime | None = None,
 ) -> BlockOrder:
-    """A draft block order. `isps=None` binds every active ISP; `names` is text or a list of lines."""
+    """A draft block order. `isps=None` binds every active ISP; `names` is text or a list of lines.
+
+    `notices` are the notices behind it, all of the order's case; `None` means, for an order made from a
+    proposal, every notice sent in the proposal's case (else none). Notices given without a case name it.
+    """
     require_permission(actor, "blocking.add_blockorder")
     parsed = parse_names(names)
     if proposal is not None and case is None:
         case = proposal.case
+    if notices is None:
+        notices = list(notices_behind(case)) if proposal is not None else []
+    case = _check_notices(list(notices), case)
     with transaction.atomic():
         if proposal is not None:
             proposal = BlockProposal.objects.select_for_update().get(pk=proposal.pk)
@@ -132,6 +217,7 @@ def create_block_order(
             case=case,
             proposal=proposal,
             notice_references=notice_references,
+            notices=notices,
             isps=isps,
             now=now,
         )
@@ -192,7 +278,40 @@ def create_lift_order(
         )
 
 
-def _create_order(*, kind, actor, names, effective_at, ends_at, isps, now, **fields) -> BlockOrder:
+def notices_behind(case: Case | None):
+    """The notices of a case that were sent (or recorded as sent), oldest first: what an order may cite."""
+    if case is None:
+        return Notice.objects.none()
+    return Notice.objects.filter(case=case, sent_at__isnull=False).order_by("sent_at", "id")
+
+
+def _check_notices(notices: list[Notice], case: Case | None) -> Case | None:
+    """Refuse notices of another case, or never sent; without a case, the notices' one case is the order's."""
+    if not notices:
+        return case
+    cases = {notice.case_id for notice in notices}
+    if case is None and len(cases) == 1:
+        case = Case.objects.get(pk=cases.pop())
+    problems = []
+    if case is None:
+        problems.append(_("These notices belong to different cases: name the case of the order."))
+    else:
+        problems += [
+            _("%(reference)s is a notice of another case.") % {"reference": notice.reference}
+            for notice in notices
+            if notice.case_id != case.pk
+        ]
+    problems += [
+        _("%(reference)s was never sent.") % {"reference": notice.reference}
+        for notice in notices
+        if notice.sent_at is None
+    ]
+    if problems:
+        raise DomainError(problems[0], fields={"notices": problems})
+    return case
+
+
+def _create_order(*, kind, actor, names, effective_at, ends_at, isps, now, notices=(), **fields) -> BlockOrder:
     now = now or timezone.now()
     problems = {}
     if effective_at is None:
@@ -224,6 +343,8 @@ def _create_order(*, kind, actor, names, effective_at, ends_at, isps, now, **fie
     order.save(update_fields=["reference"])
     if isps is not None:
         order.isps.set(isps)
+    if notices:
+        order.notices.set(notices)
     OrderName.objects.bulk_create(
         [OrderName(order=order, name=name.name, subtree=name.subtree) for name in names], batch_size=CHUNK
     )
@@ -236,6 +357,7 @@ def _create_order(*, kind, actor, names, effective_at, ends_at, isps, now, **fie
             "names": [None, [str(name) for name in names[:200]]],
             "effective_at": [None, effective_at.isoformat()],
             "isps": [None, "all" if isps is None else [isp.name for isp in isps]],
+            **({"notices": [None, [notice.reference for notice in notices]]} if notices else {}),
         },
     )
     return order
@@ -318,18 +440,7 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
         _move(order, Status.ISSUED, actor=None, at=now)
         order.issued_at = now
         isps = ISP.objects.filter(is_active=True) if order.binds_all_isps else order.isps.all()
-        recipients = OrderRecipient.objects.bulk_create(
-            [
-                OrderRecipient(
-                    order=order,
-                    isp=isp,
-                    acknowledge_due_at=now + acknowledge_deadline(),
-                    implement_due_at=now + implement_deadline(),
-                    next_action_at=now + acknowledge_deadline(),
-                )
-                for isp in isps
-            ]
-        )
+        recipients = OrderRecipient.objects.bulk_create([_new_recipient(order, isp, now=now) for isp in isps])
         names = [BlockedName(n, s) for n, s in order.names.values_list("name", "subtree")]
         if order.kind == BlockOrder.Kind.BLOCK:
             change_blocklist(order=order, add=names, now=now)
@@ -346,6 +457,21 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
         if notify:
             transaction.on_commit(lambda: _queue_order_emails(recipient_ids))
     return order
+
+
+def _new_recipient(order: BlockOrder, isp: ISP, *, now: datetime) -> OrderRecipient:
+    acknowledge, implement = deadline_rules()
+    recipient = OrderRecipient(
+        order=order,
+        isp=isp,
+        acknowledge_due_at=compute_deadline(now, acknowledge),
+        implement_due_at=compute_deadline(now, implement),
+        acknowledge_rule=acknowledge.as_dict(),
+        implement_rule=implement.as_dict(),
+        chased_until=now,  # a reminder due before the order was even issued is not sent
+    )
+    recipient.next_action_at = next_recipient_action(recipient)
+    return recipient
 
 
 def end_order(*, order_id: int, now=None) -> BlockOrder | None:
@@ -433,47 +559,108 @@ def _isp_report(*, recipient, actor, field: str, now) -> OrderRecipient:
 
 
 def next_recipient_action(recipient: OrderRecipient) -> datetime | None:
-    if recipient.implemented_at is not None:
-        return None
-    if recipient.acknowledged_at is None and recipient.reminders_sent == 0:
-        return recipient.acknowledge_due_at
-    if recipient.escalated_at is None:
-        return recipient.implement_due_at
-    return None
+    """When the sweep must next look at this ISP: its next reminder or deadline not yet done or moot."""
+    pending = _steps_pending(recipient)
+    return pending[0].at if pending else None
 
 
 def chase_recipient(*, recipient_id: int, now=None) -> str | None:
-    """A deadline of one ISP passed: remind it (acknowledgement late) or escalate (implementation late)."""
+    """Remind or escalate one ISP whose reminder or deadline came; returns "reminded", "escalated" or None.
+
+    1. Claim the row (due, not locked by another worker).
+    2. Of the steps due since the last chase and not moot, do the latest only: a sweep that was down does
+       not send a backlog of stale reminders.
+    3. Record it; notify the order's proposer and approver and the case owner (in-app, and by email after
+       commit); queue the reminder or escalation email to the ISP after commit.
+    A second run at the same instant finds the row no longer due (or nothing after `chased_until`).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         recipient = (
-            OrderRecipient.objects.select_for_update(skip_locked=True)
-            .select_related("order", "isp")
+            OrderRecipient.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("order__case__owner", "order__proposed_by", "order__approved_by", "isp")
             .filter(pk=recipient_id, next_action_at__lte=now)
             .first()
         )
         if recipient is None:
             return None
+        due = [step for step in _steps_pending(recipient) if step.at <= now]
+        recipient.chased_until = now
         done = None
-        if recipient.implemented_at is None and now >= recipient.implement_due_at and not recipient.escalated_at:
-            recipient.escalated_at, done = now, "escalated"
-        elif (
-            recipient.acknowledged_at is None and recipient.reminders_sent == 0 and now >= recipient.acknowledge_due_at
-        ):
-            recipient.reminders_sent, done = 1, "reminded"
+        if due:
+            step = due[-1]
+            if step.kind == "escalated":
+                recipient.escalated_at, done = now, "escalated"
+            else:
+                recipient.reminders_sent, done = recipient.reminders_sent + 1, "reminded"
+            _record_chase(recipient, step, now=now)
         recipient.next_action_at = next_recipient_action(recipient)
-        recipient.save(update_fields=["escalated_at", "reminders_sent", "next_action_at"])
-        if done:
-            audit.record(
-                obj=recipient.order,
-                action=AuditEntry.Action.EVENT,
-                actor=None,
-                at=now,
-                reason=f"{recipient.isp.name}: {done}",
-            )
-            recipient_pk = recipient.pk
-            transaction.on_commit(lambda: _queue_reminder(recipient_pk, done))
+        recipient.save(update_fields=["escalated_at", "reminders_sent", "chased_until", "next_action_at"])
     return done
+
+
+def _record_chase(recipient: OrderRecipient, step: ChaseStep, *, now: datetime) -> None:
+    from notices.services import notify  # notices.services imports this module
+
+    order, isp = recipient.order, recipient.isp
+    audit.record(obj=order, action=AuditEntry.Action.EVENT, actor=None, at=now, reason=f"{isp.name}: {step.kind}")
+    due_at = recipient.acknowledge_due_at if step.deadline == "acknowledge" else recipient.implement_due_at
+    rule = recipient.acknowledge_rule if step.deadline == "acknowledge" else recipient.implement_rule
+    values = {
+        "isp": isp.name,
+        "order": order.reference,
+        "deadline": _local(due_at, rule),
+        "left": _duration(due_at - now),
+    }
+    titles = {
+        "acknowledge_soon": _("%(isp)s has not yet acknowledged %(order)s: due in %(left)s"),
+        "acknowledge_late": _("%(isp)s is late: %(order)s not acknowledged by %(deadline)s"),
+        "implement_soon": _("%(isp)s has not yet reported %(order)s implemented: due in %(left)s"),
+        "escalated": _("Escalation: %(isp)s has not reported %(order)s implemented by %(deadline)s"),
+    }
+    body = _(
+        "Acknowledge by %(acknowledge)s (%(acknowledge_rule)s), report implemented by %(implement)s "
+        "(%(implement_rule)s), counted from issue at %(issued)s. The ISP is reminded by email as well."
+    ) % {
+        "acknowledge": _local(recipient.acknowledge_due_at, recipient.acknowledge_rule),
+        "acknowledge_rule": recipient.acknowledge_rule_text() or "-",
+        "implement": _local(recipient.implement_due_at, recipient.implement_rule),
+        "implement_rule": recipient.implement_rule_text() or "-",
+        "issued": _local(order.issued_at or now, rule),
+    }
+    link = reverse("blocking-order-detail", args=[order.pk])
+    for user in order_staff(order):
+        notify(
+            user,
+            kind=Notification.Kind.ISP_LATE,
+            case=order.case,
+            notice=None,
+            title=titles[step.kind] % values,
+            body=body,
+            link=link,
+            now=now,
+        )
+    recipient_pk, kind = recipient.pk, step.kind
+    transaction.on_commit(lambda: _queue_reminder(recipient_pk, kind))
+
+
+def order_staff(order: BlockOrder) -> list:
+    """Who answers for an order: the supervisor who proposed it, the one who approved it, the case owner."""
+    people = [order.proposed_by, order.approved_by, order.case.owner if order.case else None]
+    unique = {person.pk: person for person in people if person is not None and person.is_active}
+    return list(unique.values())
+
+
+def _local(at: datetime, rule: dict) -> str:
+    zone = ZoneInfo(rule.get("time_zone") or settings.TIME_ZONE)
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _duration(left: timedelta) -> str:
+    minutes = max(0, round(left.total_seconds() / 60))
+    if minutes < 60:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    return _("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
 
 def _queue_reminder(recipient_id: int, kind: str) -> None:

@@ -35,13 +35,17 @@ def run_sweep(now=None) -> dict:
     now = now or timezone.now()
     done = {"issued": 0, "ended": 0, "reminded": 0, "escalated": 0}
     with audit_context(AuditEntry.Source.TASK, actor_label="blocking sweep"):
-        due = BlockOrder.objects.filter(next_action_at__lte=now).values_list("pk", "status")
+        due = BlockOrder.objects.filter(next_action_at__lte=now).order_by("next_action_at").values_list("pk", "status")
         for order_id, status in list(due[:500]):
             if status == BlockOrder.Status.APPROVED and services.issue_order(order_id=order_id, now=now):
                 done["issued"] += 1
             elif status == BlockOrder.Status.IN_FORCE and services.end_order(order_id=order_id, now=now):
                 done["ended"] += 1
-        late = OrderRecipient.objects.filter(next_action_at__lte=now).values_list("pk", flat=True)
+        late = (
+            OrderRecipient.objects.filter(next_action_at__lte=now)
+            .order_by("next_action_at")
+            .values_list("pk", flat=True)
+        )
         for recipient_id in list(late[:500]):
             outcome = services.chase_recipient(recipient_id=recipient_id, now=now)
             if outcome:
@@ -77,7 +81,9 @@ def send_order_email(recipient_id: int) -> None:
 def order_message(recipient: OrderRecipient) -> EmailMessage:
     order = recipient.order
     names = [str(name) for name in order.names.all()]
-    context = {"order": order, "recipient": recipient, "isp": recipient.isp, "names": names}
+    # The ISP sees which notices went unanswered by their references only, never their text or items.
+    notices = list(order.notices.order_by("sent_at", "id").only("reference", "sent_at"))
+    context = {"order": order, "recipient": recipient, "isp": recipient.isp, "names": names, "notices": notices}
     message = EmailMessage(
         subject=f"[{order.reference}] {order.get_kind_display()}: {len(names)} DNS names",
         body=render_to_string("blocking/email/order.txt", context),
@@ -88,14 +94,24 @@ def order_message(recipient: OrderRecipient) -> EmailMessage:
     return message
 
 
+REMINDER_SUBJECTS = {
+    "acknowledge_soon": "Reminder: acknowledge",
+    "acknowledge_late": "Overdue: acknowledge",
+    "implement_soon": "Reminder: report implemented",
+    "escalated": "Escalation",
+}
+
+
 @shared_task(name="blocking.send_reminder_email", ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=30)
 def send_reminder_email(recipient_id: int, kind: str) -> None:
+    """Remind one ISP of a deadline coming or passed; an escalation is copied to the order's supervisors."""
+    kind = {"reminded": "acknowledge_late"}.get(kind, kind)  # the name queued before reminders before deadlines
     recipient = OrderRecipient.objects.select_related("order", "isp").get(pk=recipient_id)
     context = {"order": recipient.order, "recipient": recipient, "kind": kind}
     to = [recipient.isp.contact_email]
     cc = [user.email for user in (recipient.order.approved_by, recipient.order.proposed_by) if user and user.email]
     EmailMessage(
-        subject=f"[{recipient.order.reference}] {'Escalation' if kind == 'escalated' else 'Reminder'}",
+        subject=f"[{recipient.order.reference}] {REMINDER_SUBJECTS[kind]}",
         body=render_to_string("blocking/email/reminder.txt", context),
         to=to,
         cc=cc if kind == "escalated" else [],

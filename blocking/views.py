@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -78,8 +79,9 @@ def order_new(request):
             BlockProposal.objects.select_related("case__platform"),
             pk=request.GET.get("proposal") or request.POST.get("proposal"),
         )
+    citable = services.notices_behind(proposal.case if proposal else None)
     if request.method == "POST":
-        form = OrderForm(request.POST)
+        form = OrderForm(request.POST, notices=citable)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -89,6 +91,7 @@ def order_new(request):
                     justification=data["justification"],
                     legal_basis=data["legal_basis"],
                     notice_references=data["notice_references"],
+                    notices=list(data.get("notices") or []),
                     effective_at=data["effective_at"],
                     ends_at=data["ends_at"],
                     isps=None if data["binds_all_isps"] else list(data["isps"]),
@@ -105,7 +108,8 @@ def order_new(request):
             initial["names"] = "\n".join(services.prefill_names(proposal=proposal))
             initial["justification"] = proposal.reason
             initial["legal_basis"] = _legal_basis(proposal.case)
-        form = OrderForm(initial=initial)
+            initial["notices"] = list(citable)
+        form = OrderForm(initial=initial, notices=citable)
     return render(request, "blocking/order_form.html", {"form": form, "proposal": proposal})
 
 
@@ -132,11 +136,15 @@ def order_detail(request, pk):
         if order.kind == BlockOrder.Kind.BLOCK
         else set()
     )
+    rules = {(r.acknowledge_rule_text(), r.implement_rule_text()) for r in recipients}
     return render(
         request,
         "blocking/order_detail.html",
         {
             "order": order,
+            "notices": [(notice, notice_url(notice)) for notice in order.notices.order_by("sent_at", "id")],
+            # One rule for every ISP (the usual case) is said once above the table.
+            "deadline_rules": rules.pop() if len(rules) == 1 else None,
             "names": [(name, (name.name, name.subtree) in in_force) for name in names[:2000]],
             "name_count": names.count(),
             "recipients": recipients,
@@ -146,6 +154,16 @@ def order_detail(request, pk):
             "lift_orders": order.lift_orders.all(),
         },
     )
+
+
+def notice_url(notice) -> str:
+    """The notice's page, or "" while the notices app has none."""
+    for name in ("notices-notice-detail", "notices-detail"):
+        try:
+            return reverse(name, args=[notice.pk])
+        except NoReverseMatch:
+            continue
+    return ""
 
 
 @login_required

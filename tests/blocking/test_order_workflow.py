@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from blocking import services
 from blocking.models import BlocklistEntry, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
-from blocking.tasks import run_sweep, send_order_email, send_reminder_email
+from blocking.tasks import run_sweep, send_order_email
 from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
 from tests.factories_blocking import ISPFactory, approved_order, order_in_force
 from tracker.audit import history
@@ -244,35 +244,6 @@ def test_a_block_with_an_end_time_leaves_the_list_then(supervisor, second_superv
     assert order.status == BlockOrder.Status.LIFTED
     assert in_force_names() == []
     assert BlocklistVersion.objects.order_by("-serial").first().serial == 2
-
-
-def test_a_late_isp_is_reminded_then_escalated_once_each(
-    supervisor, second_supervisor, django_capture_on_commit_callbacks
-):
-    ISPFactory()
-    order = order_in_force(proposer=supervisor, approver=second_supervisor)
-    recipient = OrderRecipient.objects.get(order=order)
-    ack_due, implement_due = recipient.acknowledge_due_at, recipient.implement_due_at
-    with time_machine.travel(ack_due - timedelta(seconds=1), tick=False):
-        assert run_sweep()["reminded"] == 0
-    with time_machine.travel(ack_due, tick=False), django_capture_on_commit_callbacks() as queued:
-        assert run_sweep()["reminded"] == 1
-        assert run_sweep()["reminded"] == 0
-    assert len(queued) == 1  # one reminder mail queued after commit
-    send_reminder_email(recipient.pk, "reminded")
-    assert "Reminder" in mail.outbox[-1].subject
-    with (
-        time_machine.travel(implement_due + timedelta(seconds=1), tick=False),
-        django_capture_on_commit_callbacks() as queued,
-    ):
-        assert run_sweep()["escalated"] == 1
-        assert run_sweep()["escalated"] == 0
-    assert len(queued) == 1
-    send_reminder_email(recipient.pk, "escalated")
-    recipient.refresh_from_db()
-    assert recipient.is_overdue(implement_due + timedelta(seconds=1))
-    assert recipient.next_action_at is None
-    assert "Escalation" in mail.outbox[-1].subject
 
 
 def test_a_lift_for_some_days_ends_and_the_block_resumes(supervisor, second_supervisor):
