@@ -78,8 +78,8 @@ def mail_list(request):
 @login_required
 @can_triage
 def mail_upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if form.is_bound and form.is_valid():
         stored = []
         for upload in form.cleaned_data["files"]:
             try:
