@@ -64,12 +64,12 @@ class LiaisonDesk:
     prepared: list[Notice]
     notifications: list[Notification]
     unread_total: int
-    triage_total: int
+    triage_total: int | None  # None: the user may not see inbound mail
     now: datetime
 
 
 def liaison_desk(user, *, now: datetime | None = None, rows: int = HOME_ROWS) -> LiaisonDesk:
-    """What a liaison officer's home shows: six queries however many notices are open."""
+    """What a liaison officer's home shows: at most six queries however many notices are open."""
     now = now or timezone.now()
     awaiting = list(awaiting_reply()[:rows])
     for notice in awaiting:
@@ -82,7 +82,9 @@ def liaison_desk(user, *, now: datetime | None = None, rows: int = HOME_ROWS) ->
         prepared=list(prepared()[:rows]),
         notifications=list(unread.select_related("notice", "case").order_by("-created_at", "-id")[:10]),
         unread_total=unread.count(),
-        triage_total=InboundMail.objects.filter(state=InboundMail.State.TRIAGE).count(),
+        triage_total=InboundMail.objects.filter(state=InboundMail.State.TRIAGE).count()
+        if user.has_perm("notices.view_inboundmail")
+        else None,
         now=now,
     )
 

@@ -69,6 +69,14 @@ def test_the_desk_shows_prepared_steps_unread_notifications_and_mail_in_triage(c
     assert prepared.reference in prepared_list
     assert "Confirm the final warning" in page.split('id="home-notifications"')[1]
     assert '<span class="badge warn" id="triage-count">1</span>' in page
+    assert 'href="/notices/mail/?state=triage" id="triage-link"' in page
+
+
+def test_an_analyst_sees_the_notices_but_not_the_mail_in_triage(client, analyst, liaison_officer):
+    notice = notice_due(liaison_officer, timedelta(hours=2))
+    client.force_login(analyst)
+    page = client.get(reverse("home")).content.decode()
+    assert notice.reference in page and "triage-count" not in page
 
 
 def test_the_desk_is_not_shown_without_the_notices_permission(client, make_user):
