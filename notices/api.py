@@ -4,8 +4,11 @@ Serializers validate and shape; every write is the same service call the pages m
 check the permission each write needs (sending, recording, deciding), whatever the door.
 """
 
+import json
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -223,14 +226,12 @@ class OutcomesField(serializers.JSONField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if isinstance(value, str):  # multipart: the field arrives as text
-            import json
-
             try:
                 value = json.loads(value)
             except ValueError:
-                raise serializers.ValidationError("Not JSON: give a list of {item, outcome, reason}.") from None
+                raise serializers.ValidationError(_("Not JSON: give a list of {item, outcome, reason}.")) from None
         if not isinstance(value, list):
-            raise serializers.ValidationError("Give a list of {item, outcome, reason}.")
+            raise serializers.ValidationError(_("Give a list of {item, outcome, reason}."))
         rows = OutcomeInput(data=value, many=True)
         rows.is_valid(raise_exception=True)
         return rows.validated_data
@@ -386,7 +387,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if entry is None and "item" in data:
             entry = NoticeItem.objects.filter(notice=notice, item_id=data["item"]).first()
         if entry is None or entry.notice_id != notice.pk:
-            message = f"Not an item of {notice.reference}."
+            message = _("Not an item of %(reference)s.") % {"reference": notice.reference}
             raise DomainError(message, fields={"notice_item": [message]})
         rebuttal = rebuttal_services.record_rebuttal(
             notice_item=entry,
@@ -429,7 +430,8 @@ class RebuttalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         data = _valid(RebuttalInput, request.data)
         if data.get("notice_item") is None:
-            raise DomainError("Name the notice's item row.", fields={"notice_item": ["This field is required."]})
+            message = _("Name the notice's item row (notice_item).")
+            raise DomainError(message, fields={"notice_item": [message]})
         rebuttal = rebuttal_services.record_rebuttal(
             notice_item=data["notice_item"],
             actor=request.user,
