@@ -139,6 +139,7 @@ def _detail(request, mail, *, match_form=None, dismiss_form=None, status=200):
             "mail": mail,
             "reports": reports,
             "notice_url": notice_link(mail.notice) if mail.notice else "",
+            "record_url": _record_link(request, mail),
             "can_match": mail.state == InboundMail.State.TRIAGE,
             "can_dismiss": mail.state in (InboundMail.State.TRIAGE, InboundMail.State.ATTACHED),
             "match_form": match_form or MatchForm(),
@@ -146,6 +147,21 @@ def _detail(request, mail, *, match_form=None, dismiss_form=None, status=200):
         },
         status=status,
     )
+
+
+def _record_link(request, mail) -> str:
+    """Where a liaison officer records the platform's reply from this email, when there is one to record."""
+    if not (
+        mail.state == InboundMail.State.ATTACHED
+        and mail.kind in inbound.PERSON_KINDS
+        and mail.notice.is_awaiting_reply
+        and request.user.has_perm("notices.add_platformreply")
+    ):
+        return ""
+    try:
+        return f"{reverse('notices-reply', args=[mail.notice_id])}?mail={mail.pk}"
+    except NoReverseMatch:
+        return ""
 
 
 @login_required

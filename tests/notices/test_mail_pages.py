@@ -92,6 +92,7 @@ def test_uploading_one_email_shows_what_became_of_it(client, liaison_officer):
     assert (mail.source, mail.uploaded_by, mail.notice) == (InboundMail.Source.UPLOAD, liaison_officer, notice)
     page = client.get(response.url)
     assert f"attached to {notice.reference}" in page.text
+    assert f"{reverse('notices-reply', args=[notice.pk])}?mail={mail.pk}" in page.text  # to record the reply
 
 
 def test_uploading_several_emails_at_once(client, liaison_officer):
