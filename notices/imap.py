@@ -46,7 +46,7 @@ class Mailbox:
     host: str
     port: int
     user: str
-    password: str
+    password: str = field(repr=False)  # never in a log line or a traceback
     name: str = "INBOX"
     use_ssl: bool = True
     timeout: int = 60

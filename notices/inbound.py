@@ -425,6 +425,7 @@ def outcome_of(inbound: InboundMail) -> str:
 # --- uploads --------------------------------------------------------------------------------------------
 
 HEADER_LINE = re.compile(rb"^(From |[!-9;-~]{1,76}:)")
+SNIFF_BYTES = 8192  # enough of a file to tell whether it begins like an email
 
 
 def check_upload(name: str, data: bytes | None, *, size: int | None = None) -> None:
@@ -446,7 +447,7 @@ def check_upload(name: str, data: bytes | None, *, size: int | None = None) -> N
 
 
 def looks_like_mail(data: bytes) -> bool:
-    head = data[:8192].lstrip(b"\xef\xbb\xbf\r\n")
+    head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf\r\n")
     if b"\x00" in head:
         return False
     return HEADER_LINE.match(head) is not None

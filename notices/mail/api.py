@@ -12,7 +12,7 @@ from notices.models import DeliveryReport, InboundMail
 from tracker.errors import DomainError
 
 from .filters import InboundMailFilter
-from .views import raw_download_response, read_upload, triage_first
+from .views import check_file, raw_download_response, read_upload, triage_first
 
 
 class DeliveryReportSerializer(serializers.ModelSerializer):
@@ -112,21 +112,22 @@ class InboundMailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if not files:
             message = "Send one or more raw messages in the field files."
             raise DomainError(message, fields={"files": [message]})
-        # Every file is checked before any is kept, so a refused upload can be sent again as it is.
-        checked, problems = [], []
+        # Every file is checked before any is kept, so a refused upload can be sent again as it is; each is
+        # then read and kept one at a time, never all of them in memory at once.
+        problems = []
         for upload in files:
             try:
-                checked.append((upload.name, read_upload(upload)))
+                check_file(upload)
             except DomainError as exc:
                 problems.append(exc.message)
         if problems:
             raise DomainError(problems[0], fields={"files": problems})
         results = []
-        for name, data in checked:
-            mail = inbound.ingest_message(data, source=InboundMail.Source.UPLOAD, actor=request.user)
+        for upload in files:
+            mail = inbound.ingest_message(read_upload(upload), source=InboundMail.Source.UPLOAD, actor=request.user)
             results.append(
                 {
-                    "name": name,
+                    "name": upload.name,
                     "duplicate": mail.duplicate,
                     "outcome": inbound.outcome_of(mail),
                     "inbound_mail": InboundMailSerializer(mail, context={"request": request}).data,

@@ -100,12 +100,20 @@ def upload_one(upload, *, actor) -> InboundMail:
     return inbound.ingest_message(read_upload(upload), source=InboundMail.Source.UPLOAD, actor=actor)
 
 
-def read_upload(upload) -> bytes:
-    """The bytes of one uploaded file, checked to be one email; a file over the limit is never read."""
+def check_file(upload) -> None:
+    """Refuse a file that is empty, over the limit or not an email, reading no more than its first bytes."""
     name = upload.name or "message.eml"
     inbound.check_upload(name, None, size=upload.size)
+    head = upload.read(inbound.SNIFF_BYTES)
+    upload.seek(0)
+    inbound.check_upload(name, head, size=upload.size)
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of one uploaded file, checked to be one email; a file over the limit is never read."""
+    check_file(upload)
     data = upload.read()
-    inbound.check_upload(name, data)
+    inbound.check_upload(upload.name or "message.eml", data)
     return data
 
 
