@@ -1,5 +1,6 @@
 """API of inbound email: list and read it, upload raw messages, attach one to a notice or dismiss it."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -110,7 +111,7 @@ class InboundMailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         """Upload one or more raw messages (field `files`); each is refused whole or kept whole."""
         files = request.FILES.getlist("files") or request.FILES.getlist("file")
         if not files:
-            message = "Send one or more raw messages in the field files."
+            message = _("Send one or more raw messages in the field files.")
             raise DomainError(message, fields={"files": [message]})
         # Every file is checked before any is kept, so a refused upload can be sent again as it is; each is
         # then read and kept one at a time, never all of them in memory at once.
