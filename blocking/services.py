@@ -440,7 +440,8 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
         _move(order, Status.ISSUED, actor=None, at=now)
         order.issued_at = now
         isps = ISP.objects.filter(is_active=True) if order.binds_all_isps else order.isps.all()
-        recipients = OrderRecipient.objects.bulk_create([_new_recipient(order, isp, now=now) for isp in isps])
+        rules = deadline_rules()
+        recipients = OrderRecipient.objects.bulk_create([_new_recipient(order, isp, rules, now=now) for isp in isps])
         names = [BlockedName(n, s) for n, s in order.names.values_list("name", "subtree")]
         if order.kind == BlockOrder.Kind.BLOCK:
             change_blocklist(order=order, add=names, now=now)
@@ -459,8 +460,8 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
     return order
 
 
-def _new_recipient(order: BlockOrder, isp: ISP, *, now: datetime) -> OrderRecipient:
-    acknowledge, implement = deadline_rules()
+def _new_recipient(order: BlockOrder, isp: ISP, rules: tuple[DeadlineRule, DeadlineRule], *, now) -> OrderRecipient:
+    acknowledge, implement = rules
     recipient = OrderRecipient(
         order=order,
         isp=isp,
