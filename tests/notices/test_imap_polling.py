@@ -10,17 +10,20 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
 from notices import imap, tasks
 from notices.models import DeliveryReport, InboundMail, Notification
 from tests.factories_inbound import auto_reply_to, delivery_status, reply, reply_to, sent_notice
-from tests.services import require_program
+from tests.services import require_postgresql, require_program, require_redis
+from tracker.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +268,38 @@ def test_beat_polls_the_mailbox_and_the_schedule_migration_reverses():
     assert PeriodicTask.objects.filter(task="notices.poll_mailbox").count() == 1
     migration.remove_schedule(apps, None)
     assert not PeriodicTask.objects.filter(task="notices.poll_mailbox").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_polls_at_once_store_each_message_once(dovecot):
+    """Two beat processes firing together: both fetch the same messages, the database keeps each once."""
+    require_postgresql()
+    require_redis()  # the notice's deliveries are queued when it commits
+    notice = sent_notice()
+    User.objects.update(email="")  # notifications stay in the app, no email queued
+    dovecot.deliver(*[reply_to(notice.deliveries.get(), Message_ID=f"<r{n}@platform.example>") for n in range(6)])
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def poll():
+        try:
+            start.wait()
+            results.append(imap.poll_mailbox(dovecot.mailbox(), batch=2))
+        except Exception as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    pollers = [threading.Thread(target=poll) for _ in range(2)]
+    for poller in pollers:
+        poller.start()
+    for poller in pollers:
+        poller.join(60)
+
+    assert errors == []
+    assert InboundMail.objects.count() == 6
+    assert sorted(pk for result in results for pk in result.stored) == sorted(
+        InboundMail.objects.values_list("pk", flat=True)
+    )
+    assert Notification.objects.filter(kind=Notification.Kind.REPLY_RECEIVED).count() == 6
+    assert dovecot.uids("UNSEEN") == []
