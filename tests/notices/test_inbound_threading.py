@@ -147,6 +147,7 @@ def test_bounce_marks_the_delivery_bounced_for_a_person_to_check():
     mail = ingest(delivery_status(bounced))
 
     assert (mail.kind, mail.state, mail.notice) == (Kind.BOUNCE, State.ATTACHED, notice)
+    assert mail.matched_by == MatchedBy.REPORTED_MESSAGE
     report = DeliveryReport.objects.get()
     assert (report.delivery, report.action, report.status) == (bounced, "failed", "5.1.1")
     bounced.refresh_from_db()
@@ -156,6 +157,22 @@ def test_bounce_marks_the_delivery_bounced_for_a_person_to_check():
     assert AuditEntry.objects.filter(object_id=str(bounced.pk), to_state=Delivery.State.BOUNCED).exists()
     told = Notification.objects.get(kind=Notification.Kind.DELIVERY_PROBLEM)
     assert bounced.recipient in told.title and told.user == notice.case.owner
+
+
+def test_a_real_plain_text_bounce_finds_the_notice_it_quotes():
+    """Gmail's bounce has no report part: the recipient and the returned Message-ID are read off its text."""
+    require("shared data", EML.is_dir(), f"{EML} not found")
+    notice = sent_notice()
+    sent = notice.deliveries.get()
+    raw = (EML / "flanker" / "bounce_gmail-invalid-address.eml").read_bytes()
+    raw = raw.replace(b"awfawfawfawfawfaw@someserverhere.com", sent.recipient.encode())
+    raw = raw.replace(b"<CAKsfaBUUGqVZiaMrmH3TRPfq1odQPtM7Ey5YW1SgyJJRHtAjgw@mail.gmail.com>", sent.message_id.encode())
+    mail = ingest(raw)
+
+    assert (mail.kind, mail.state, mail.notice) == (Kind.BOUNCE, State.ATTACHED, notice)
+    assert mail.matched_by == MatchedBy.REPORTED_MESSAGE
+    sent.refresh_from_db()
+    assert sent.state == Delivery.State.BOUNCED and sent.reports.get().status == "5.1.0"
 
 
 def test_successful_delivery_report_is_kept_as_proof_of_delivery():
