@@ -208,7 +208,7 @@ def notice_reply(request, pk):
                 attachments=data["attachments"],
             )
         except DomainError as exc:
-            show_on_form(form, exc)
+            show_on_form(form, exc, aliases={"file": "attachments"})
         else:
             reply.notice.refresh_from_db(fields=["status"])
             messages.success(
@@ -242,7 +242,7 @@ def notice_rebuttal(request, pk):
                 reply=data["reply"],
             )
         except DomainError as exc:
-            show_on_form(form, exc)
+            show_on_form(form, exc, aliases={"file": "attachments"})
         else:
             messages.success(request, _("Rebuttal recorded; a supervisor decides it."))
             return redirect("notices-detail", notice.pk)

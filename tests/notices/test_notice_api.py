@@ -157,6 +157,23 @@ def test_a_reply_with_attachments_comes_as_multipart_with_outcomes_as_json(as_us
     assert Notice.objects.get().status == "answered"
 
 
+def test_a_forbidden_attachment_is_a_400_and_nothing_is_recorded(as_user, liaison_officer):
+    notice, items = sent(liaison_officer, count=1)
+    response = as_user(liaison_officer).post(
+        f"/api/v1/notices/{notice.pk}/replies/",
+        {
+            "received_at": timezone.now().isoformat(),
+            "channel": "email",
+            "summary": "Removed.",
+            "outcomes": json.dumps([{"item": items[0].pk, "outcome": "removed"}]),
+            "attachments": [SimpleUploadedFile("run.exe", b"MZ\x90\x00" + b"\x00" * 200)],
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400 and "cannot be attached" in response.json()["error"]["message"]
+    assert not PlatformReply.objects.exists() and Notice.objects.get().status == "sent"
+
+
 def test_an_auditor_cannot_record_a_reply(as_user, liaison_officer, auditor):
     notice, _items = sent(liaison_officer, count=1)
     response = as_user(auditor).post(

@@ -147,6 +147,25 @@ def test_a_refusal_without_its_reason_is_a_form_error_and_nothing_is_recorded(cl
     assert not PlatformReply.objects.exists() and Notice.objects.get().status == Notice.Status.SENT
 
 
+def test_a_forbidden_attachment_is_refused_on_its_field_and_nothing_is_recorded(client, liaison_officer):
+    notice, items = sent(liaison_officer, count=1)
+    client.force_login(liaison_officer)
+    response = client.post(
+        reverse("notices-reply", args=[notice.pk]),
+        {
+            "received_at": local(timezone.now()),
+            "channel": "email",
+            "summary": "Removed.",
+            f"outcome_{items[0].pk}": "removed",
+            "attachments": SimpleUploadedFile("run.exe", b"MZ\x90\x00" + b"\x00" * 200),
+        },
+    )
+    assert response.status_code == 200 and "cannot be attached" in response.content.decode()
+    assert 'id="error-attachments"' in response.content.decode()
+    assert not PlatformReply.objects.exists() and Notice.objects.get().status == Notice.Status.SENT
+    assert NoticeItem.objects.get().outcome == ""
+
+
 def test_a_reply_dated_in_the_future_or_on_a_closed_notice_is_refused_on_the_form(client, liaison_officer):
     notice, items = sent(liaison_officer, count=1)
     client.force_login(liaison_officer)
