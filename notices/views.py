@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tracker import audit
@@ -430,5 +431,9 @@ def notification_read(request, pk):
 @require_POST
 def notification_read_all(request):
     count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
-    messages.success(request, _("%(count)d notification(s) marked read.") % {"count": count})
+    messages.success(
+        request,
+        ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.", count)
+        % {"count": count},
+    )
     return _back(request, fallback=("notifications-list",))
