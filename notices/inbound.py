@@ -44,8 +44,9 @@ State = InboundMail.State
 Kind = InboundMail.Kind
 MatchedBy = InboundMail.MatchedBy
 
-# A person (or a mail system on their behalf) writing back: attached for a liaison officer to record.
-PERSON_KINDS = (Kind.MESSAGE, Kind.COMPLAINT)
+# A person writing back: attached for a liaison officer to record. An abuse complaint (ARF) is a mail
+# system's report about our notice, not the platform answering it: kept with the notice, like an auto-reply.
+PERSON_KINDS = (Kind.MESSAGE,)
 REPORT_KINDS = (Kind.BOUNCE, Kind.DELIVERY_REPORT)
 # Fields the audit entry of a new inbound mail keeps (not the text: it is in the stored message).
 AUDITED_FIELDS = [
@@ -260,7 +261,7 @@ def _decide(inbound: InboundMail, message: InboundMessage, match: _Match, *, now
     elif inbound.kind in PERSON_KINDS and not notice.is_awaiting_reply:
         _triage(inbound, _closed_reason(notice), notice=notice, matched_by=match.matched_by)
     else:
-        # Auto-replies and read receipts are attached whatever the notice's state: nobody answers them.
+        # Auto-replies, receipts and complaints are attached whatever the notice's state: nobody answers them.
         inbound.notice, inbound.matched_by, inbound.state = notice, match.matched_by, State.ATTACHED
     inbound.save(update_fields=["notice", "matched_by", "state", "triage_reason"])
     return []

@@ -438,7 +438,14 @@ class InboundMail(models.Model):
         UNREADABLE = "unreadable", _("unreadable")
 
     # Kinds that are not the platform answering: they never count as a reply.
-    NOT_ANSWERS = (Kind.AUTO_REPLY, Kind.BOUNCE, Kind.DELIVERY_REPORT, Kind.READ_RECEIPT, Kind.UNREADABLE)
+    NOT_ANSWERS = (
+        Kind.AUTO_REPLY,
+        Kind.BOUNCE,
+        Kind.DELIVERY_REPORT,
+        Kind.COMPLAINT,
+        Kind.READ_RECEIPT,
+        Kind.UNREADABLE,
+    )
 
     raw_file = models.ForeignKey(
         "tracker.EvidenceFile", on_delete=models.PROTECT, related_name="inbound_mails", verbose_name=_("raw message")

@@ -277,3 +277,23 @@ def test_every_shared_sample_ingests_without_a_crash():
         if name in expected:
             assert mail.kind == expected[name], name
     assert InboundMail.objects.count() == len(samples)
+
+
+def test_an_abuse_complaint_about_a_notice_is_kept_with_it_but_never_an_answer():
+    notice = sent_notice()
+    delivery = notice.deliveries.get()
+    raw = (
+        "From: scomp@abuse.platform.example\r\nTo: takedown@tracker.invalid\r\nSubject: Email Feedback Report\r\n"
+        "Date: Tue, 11 Jul 2017 10:00:00 +0700\r\nMessage-ID: <arf-1@abuse.platform.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nA user marked this message as spam.\r\n"
+        "--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: AOL SComp\r\n"
+        "Version: 1\r\n\r\n"
+        f"--b\r\nContent-Type: message/rfc822\r\n\r\nMessage-ID: {delivery.message_id}\r\n"
+        f"Subject: {notice.subject}\r\n\r\nThe notice.\r\n--b--\r\n"
+    ).encode()
+    mail = ingest(raw)
+
+    assert (mail.kind, mail.state, mail.notice) == (Kind.COMPLAINT, State.ATTACHED, notice)
+    assert not mail.counts_as_answer
+    assert not Notification.objects.filter(kind=Notification.Kind.REPLY_RECEIVED).exists()
