@@ -59,8 +59,8 @@ CHUNK = 5000
 def deadline_rules() -> tuple[DeadlineRule, DeadlineRule]:
     """The rules by which an ISP must acknowledge an order and report it implemented, counted from issue.
 
-    Minutes from settings BLOCKING_ACK_DEADLINE and BLOCKING_IMPLEMENT_DEADLINE (the older *_HOURS settings
-    still count); calendar time, or office hours with public holidays if BLOCKING_DEADLINE_BUSINESS_HOURS.
+    Minutes from settings BLOCKING_ACK_DEADLINE and BLOCKING_IMPLEMENT_DEADLINE; calendar time, or office
+    hours with public holidays if BLOCKING_DEADLINE_BUSINESS_HOURS.
     The time zone and holiday calendar are BLOCKING_DEADLINE_TIME_ZONE / BLOCKING_DEADLINE_HOLIDAY_COUNTRY
     if set, else the default escalation policy's, so ISPs and platforms are held to one national calendar.
     """
@@ -78,17 +78,9 @@ def rules_from_settings(policy: dict) -> tuple[DeadlineRule, DeadlineRule]:
         or "ID",
     }
     return (
-        DeadlineRule(minutes=_deadline_minutes("BLOCKING_ACK_DEADLINE", 4 * 60), **common),
-        DeadlineRule(minutes=_deadline_minutes("BLOCKING_IMPLEMENT_DEADLINE", 24 * 60), **common),
+        DeadlineRule(minutes=getattr(settings, "BLOCKING_ACK_DEADLINE", 4 * 60), **common),
+        DeadlineRule(minutes=getattr(settings, "BLOCKING_IMPLEMENT_DEADLINE", 24 * 60), **common),
     )
-
-
-def _deadline_minutes(name: str, default: int) -> int:
-    minutes = getattr(settings, name, None)
-    if minutes is None:
-        hours = getattr(settings, f"{name}_HOURS", None)
-        minutes = default if hours is None else hours * 60
-    return minutes
 
 
 def isp_reminders() -> list[timedelta]:

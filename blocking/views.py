@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -157,13 +157,7 @@ def order_detail(request, pk):
 
 
 def notice_url(notice) -> str:
-    """The notice's page, or "" while the notices app has none."""
-    for name in ("notices-notice-detail", "notices-detail"):
-        try:
-            return reverse(name, args=[notice.pk])
-        except NoReverseMatch:
-            continue
-    return ""
+    return reverse("notices-detail", args=[notice.pk])
 
 
 @login_required

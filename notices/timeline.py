@@ -4,7 +4,7 @@ reply, email received, rebuttal and sanction.
 Six queries, however many notices the case has.
 """
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -135,10 +135,7 @@ def case_events(case) -> list[TimelineEvent]:
 
 
 def notice_url(notice_id: int) -> str:
-    try:
-        return reverse("notices-notice-detail", args=[notice_id])
-    except NoReverseMatch:  # the notice pages are not installed
-        return ""
+    return reverse("notices-detail", args=[notice_id])
 
 
 def _when(at) -> str:

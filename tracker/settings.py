@@ -256,8 +256,12 @@ BLOCKING_BLOCK_PAGE_TARGET = env("BLOCKING_BLOCK_PAGE_TARGET", default="")  # ""
 BLOCKING_RPZ_ZONE = env("BLOCKING_RPZ_ZONE", default="rpz.blocklist.invalid")
 BLOCKING_SIGNING_KEY = env("BLOCKING_SIGNING_KEY", default="")  # Ed25519 private key, PEM; else generated on first use
 BLOCKING_SIGNING_KEY_PATH = env("BLOCKING_SIGNING_KEY_PATH", default=str(VAR_DIR / "blocklist-signing-key.pem"))
-BLOCKING_ACK_DEADLINE_HOURS = env.int("BLOCKING_ACK_DEADLINE_HOURS", default=4)
-BLOCKING_IMPLEMENT_DEADLINE_HOURS = env.int("BLOCKING_IMPLEMENT_DEADLINE_HOURS", default=24)
+BLOCKING_ACK_DEADLINE = env.int("BLOCKING_ACK_DEADLINE", default=240)  # minutes from issue to acknowledge
+BLOCKING_IMPLEMENT_DEADLINE = env.int("BLOCKING_IMPLEMENT_DEADLINE", default=1440)  # minutes to report implemented
+BLOCKING_DEADLINE_BUSINESS_HOURS = env.bool("BLOCKING_DEADLINE_BUSINESS_HOURS", default=False)
+BLOCKING_DEADLINE_TIME_ZONE = env("BLOCKING_DEADLINE_TIME_ZONE", default="")  # "" = the default escalation policy's
+BLOCKING_DEADLINE_HOLIDAY_COUNTRY = env("BLOCKING_DEADLINE_HOLIDAY_COUNTRY", default="")  # "" = the policy's
+BLOCKING_ISP_REMINDERS = env.list("BLOCKING_ISP_REMINDERS", cast=int, default=[60])  # minutes before each deadline
 BLOCKING_COMPLIANCE_NAMES = env.int("BLOCKING_COMPLIANCE_NAMES", default=200)
 BLOCKING_COMPLIANCE_TIMEOUT = env.float("BLOCKING_COMPLIANCE_TIMEOUT", default=2.0)
 

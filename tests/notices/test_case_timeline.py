@@ -61,6 +61,7 @@ def test_the_timeline_tells_a_partly_answered_notice_in_order(liaison_officer, s
     ]
     sanction = next(event for event in case_events(case) if event.kind == "sanction")
     assert "25,000,000 IDR" in sanction.title
+    assert all(event.url.startswith("/notices/") for event in case_events(case) if event.kind.startswith("notice"))
 
 
 @pytest.mark.parametrize("count", [2, 6])
