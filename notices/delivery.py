@@ -166,8 +166,10 @@ def claim_stale_deliveries(*, now: datetime, limit: int = 500) -> list[int]:
     """
     with transaction.atomic():
         rows = list(
-            Delivery.objects.select_for_update(skip_locked=True)
+            # of=self and an explicit order: the model's ordering would join (and lock) the notices table.
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
             .values_list("pk", "state")[:limit]
         )
         if not rows:

@@ -1,8 +1,10 @@
 """Celery tasks of notices: thin, idempotent, passing ids; the work is in services and delivery."""
 
 import logging
+import time
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +15,9 @@ from tracker.models import AuditEntry
 from . import delivery, services
 from .models import Notification
 
+# Notices per advance task: few enough that a retry redoes little, enough that queueing is not the cost.
+ADVANCE_BATCH = 50
+
 logger = logging.getLogger(__name__)
 
 
@@ -21,33 +26,44 @@ def sweep() -> dict:
     return run_sweep()
 
 
-def run_sweep(now=None) -> dict:
+def run_sweep(now=None, *, batch: int = 500, budget_seconds: float | None = None) -> dict:
     """Hand out what is due: notices (owner reminders, lapsed deadlines) and deliveries left unfinished.
 
-    O(due): two indexed queries on next_action_at / next_attempt_at with skip-locked claims, whatever the
-    number of open notices; the work itself runs in one task per notice or delivery, queued after commit.
-    Run twice at the same instant, the second run finds nothing: the first leased what it handed out.
+    O(due): indexed queries on next_action_at / next_attempt_at with skip-locked claims, whatever the number
+    of open notices. Claims go in batches, each committed and queued on its own, until the backlog is drained
+    or the time budget (under the beat interval) is spent; the next beat takes the rest. The work itself runs
+    in one task per batch of notices, queued after commit. Run twice at the same instant, the second run finds
+    nothing: the first leased what it handed out.
     """
     now = now or timezone.now()
+    budget = settings.NOTICES_SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    stop_at = time.monotonic() + budget
+    notice_ids, delivery_ids = [], []
     with audit_context(AuditEntry.Source.TASK, actor_label=services.SWEEP_LABEL):
-        notice_ids = services.claim_due_notices(now=now)
-        delivery_ids = delivery.claim_stale_deliveries(now=now)
-    if notice_ids:
-        transaction.on_commit(lambda: _queue_advance(notice_ids))
-    if delivery_ids:
-        transaction.on_commit(lambda: delivery.enqueue(delivery_ids))
+        for claim, handed_out, queue in (
+            (services.claim_due_notices, notice_ids, _queue_advance),
+            (delivery.claim_stale_deliveries, delivery_ids, delivery.enqueue),
+        ):
+            while True:
+                ids = claim(now=now, limit=batch)  # commits its claim (a savepoint inside a caller's transaction)
+                if ids:
+                    transaction.on_commit(lambda ids=ids, queue=queue: queue(ids))
+                handed_out.extend(ids)
+                if len(ids) < batch or time.monotonic() >= stop_at:
+                    break
     return {"notices": notice_ids, "deliveries": delivery_ids}
 
 
 def _queue_advance(notice_ids: list[int]) -> None:
-    for notice_id in notice_ids:
-        advance_notice.delay(notice_id)
+    for start in range(0, len(notice_ids), ADVANCE_BATCH):
+        advance_notices.delay(notice_ids[start : start + ADVANCE_BATCH])
 
 
-@shared_task(name="notices.advance_notice", ignore_result=True)
-def advance_notice(notice_id: int) -> str:
+@shared_task(name="notices.advance_notices", ignore_result=True)
+def advance_notices(notice_ids: list[int]) -> list[str]:
+    """Do what is due for each notice; each in its own transaction, so one failure leaves the rest done."""
     with audit_context(AuditEntry.Source.TASK, actor_label=services.SWEEP_LABEL):
-        return services.advance_notice(notice_id=notice_id)
+        return [services.advance_notice(notice_id=notice_id) for notice_id in notice_ids]
 
 
 @shared_task(name="notices.send_delivery", bind=True, ignore_result=True, max_retries=8)

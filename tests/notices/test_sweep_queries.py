@@ -39,3 +39,27 @@ def test_the_sweep_makes_the_same_queries_however_many_notices_are_open(
         with django_assert_num_queries(6):
             # the same instant again: the two are leased, nothing else is due
             assert run_sweep() == {"notices": [], "deliveries": []}
+
+
+def test_one_sweep_drains_a_backlog_in_batches_each_queued_after_its_claim(
+    liaison_officer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from notices import tasks
+
+    open_notices(liaison_officer, due=5, not_due=1)
+    queued = []
+    monkeypatch.setattr(tasks.advance_notices, "delay", lambda ids: queued.append(ids))
+    with time_machine.travel(SWEEP_AT, tick=False), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = run_sweep(batch=2)
+    assert len(result["notices"]) == 5 and len(callbacks) == 3  # batches of 2, 2 and 1, each its own commit
+    assert sorted(notice_id for batch in queued for notice_id in batch) == sorted(result["notices"])
+
+
+def test_a_sweep_out_of_time_leaves_the_rest_to_the_next_beat(liaison_officer):
+    open_notices(liaison_officer, due=5, not_due=0)
+    with time_machine.travel(SWEEP_AT, tick=False):
+        first = run_sweep(batch=2, budget_seconds=0)
+        second = run_sweep(batch=2, budget_seconds=0)
+        rest = run_sweep(batch=2)
+    assert (len(first["notices"]), len(second["notices"]), len(rest["notices"])) == (2, 2, 1)
+    assert len(set(first["notices"] + second["notices"] + rest["notices"])) == 5
