@@ -12,13 +12,14 @@ from tracker.models import Case, FlaggedItem
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_loads_the_telegram_case_with_verified_channels_and_its_block_order():
+def test_the_demo_loads_the_telegram_case_with_its_channels_in_the_unanswered_notices_and_its_block_order():
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())
     case = Case.objects.get(title=CASE_TITLE)
     items = FlaggedItem.objects.filter(memberships__case=case)
     assert items.count() == 6
-    assert set(items.values_list("status", flat=True)) == {"verified"}
+    # verified in March 2016, then in the six notices that went unanswered
+    assert set(items.values_list("status", flat=True)) == {"in_notice"}
     assert {item.platform.slug for item in items} == {"telegram"}
     merged = items.get(canonical="https://t.me/demo_radikal_satu")
     assert merged.sighting_count == 2
