@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -163,9 +164,11 @@ def send_notice(
 ) -> Notice:
     """Send a notice of the case now: items default to the case's verified items, step to the next one."""
     require_permission(actor, "notices.send_notice")
+    now = now or timezone.now()
     with transaction.atomic():
-        notice = _new_notice(case=case, items=items, step=step, now=now)
-        _issue(notice, actor=actor, now=now)
+        case = Case.objects.select_related("platform").get(pk=case.pk)
+        notice, entries = _new_notice(case=case, items=items, step=step, now=now)
+        _issue(notice, actor=actor, now=now, new_entries=entries)
     return notice
 
 
@@ -182,7 +185,9 @@ def prepare_notice(
     if actor is not None:
         require_permission(actor, "notices.send_notice")
     with transaction.atomic():
-        notice = _new_notice(case=case, items=items, step=step, previous=previous, now=now)
+        case = Case.objects.select_related("platform").get(pk=case.pk)
+        notice, entries = _new_notice(case=case, items=items, step=step, previous=previous, now=now)
+        _store(notice, entries)
         audit.record(obj=notice, action=AuditEntry.Action.CREATE, actor=actor, reason=_("prepared for confirmation"))
     return notice
 
@@ -201,20 +206,29 @@ def confirm_prepared_notice(*, notice: Notice, actor, now: datetime | None = Non
     return notice
 
 
-def _new_notice(*, case, items, step, now, previous: Notice | None = None) -> Notice:
-    """Number, snapshot and render a notice (status prepared); nothing is sent. Raises DomainError."""
+def _new_notice(
+    *, case, items, step, now, previous: Notice | None = None, items_checked: bool = False
+) -> tuple[Notice, list[NoticeItem]]:
+    """Number, snapshot and render a notice (status prepared), unsaved with its item snapshots; nothing is sent.
+
+    `case` is read in the caller's transaction with its platform. With `items_checked` the items are the case's
+    current members fit for a notice, read with their category in that transaction (a lapse's open items): they
+    are only checked not to be in another notice. Raises DomainError.
+    """
     now = now or timezone.now()
-    case = Case.objects.select_related("platform").get(pk=case.pk)
     if case.status == Case.Status.CLOSED:
         raise TransitionNotAllowed(_("The case %(case)s is closed.") % {"case": case})
     step = step or next_step_for(case)
     if step.kind == EscalationStep.Kind.BLOCK_PROPOSAL:
         raise DomainError(_("A block proposal step is not a notice."), fields={"step": [_("not a notice step")]})
     recipients = _recipients(case.platform)
-    covered = _items_to_cover(case, items, previous=previous)
+    if items_checked:
+        covered = list(items)
+        _refuse_items_in_other_notices(covered, previous=previous)
+    else:
+        covered = _items_to_cover(case, items, previous=previous)
     urgency = Urgency.URGENT if any(item.urgency == Urgency.URGENT for item in covered) else Urgency.NORMAL
-    notice = Notice.objects.create(
-        reference=allocate_reference(now),
+    notice = Notice(
         case=case,
         step=step,
         previous=previous,
@@ -222,34 +236,57 @@ def _new_notice(*, case, items, step, now, previous: Notice | None = None) -> No
         urgency=urgency,
         language=_language(case.platform),
         recipients=recipients,
-        subject="",
-        body="",
         legal_basis=_legal_basis(covered),
         prepared_at=now,
     )
-    NoticeItem.objects.bulk_create([_snapshot(notice, item) for item in covered])
+    entries = [_snapshot(notice, item) for item in covered]
     rule = deadline_rule(step, urgency)
-    _render_into(notice, rule=rule, deadline=compute_deadline(now, rule), sent_at=now)
-    notice.save(update_fields=["subject", "body"])
-    return notice
+    sources = _text_sources(notice, sent_at=now)
+    # Numbered last: the year's counter row stays locked from here until the transaction ends.
+    notice.reference = allocate_reference(now)
+    notice.subject, notice.body = _rendered(
+        notice, covered_items=entries, rule=rule, deadline=compute_deadline(now, rule), sent_at=now, sources=sources
+    )
+    return notice, entries
 
 
-def _issue(notice: Notice, *, actor, now: datetime | None) -> None:
-    """Send a prepared notice: deadline, final text, one delivery per recipient, items into the notice."""
+def _store(notice: Notice, entries: list[NoticeItem]) -> None:
+    notice.save()
+    for entry in entries:
+        entry.notice = notice
+    NoticeItem.objects.bulk_create(entries)
+
+
+def _issue(notice: Notice, *, actor, now: datetime | None, new_entries: list[NoticeItem] | None = None) -> None:
+    """Send a notice: deadline, final text, one delivery per recipient, items into the notice.
+
+    A new notice (`new_entries`: its unsaved snapshots) was rendered by `_new_notice` at this instant, to the
+    contacts read then, and is stored as sent. A prepared one is rendered again with its deadline from now,
+    to the platform's current contacts.
+    """
     now = now or timezone.now()
     rule = deadline_rule(notice.step, notice.urgency)
-    notice.recipients = _recipients(notice.case.platform)
     notice.deadline_at = compute_deadline(now, rule)
     notice.deadline_rule = rule.as_dict()
-    _render_into(notice, rule=rule, deadline=notice.deadline_at, sent_at=now)
+    if new_entries is None:
+        notice.recipients = _recipients(notice.case.platform)
+        entries = list(notice.notice_items.select_related("item").order_by("id"))
+        notice.subject, notice.body = _rendered(
+            notice, covered_items=entries, rule=rule, deadline=notice.deadline_at, sent_at=now
+        )
+    else:
+        entries = new_entries
     notice.status = Status.SENT
     notice.sent_at = now
     notice.sent_by = actor
     notice.sent_by_label = actor.get_username() if actor is not None else SWEEP_LABEL
     notice.owner_reminders_done = sum(1 for before in owner_reminders() if notice.deadline_at - before <= now)
     notice.next_action_at = next_action_at(notice)
-    notice.save()
-    for entry in notice.notice_items.select_related("item"):
+    if new_entries is None:
+        notice.save()
+    else:
+        _store(notice, new_entries)
+    for entry in entries:
         if entry.item.status != FlaggedItem.Status.IN_NOTICE:
             change_item_status(entry.item, to_status=FlaggedItem.Status.IN_NOTICE, actor=actor, reason=notice.reference)
     deliveries = delivery_module.create_deliveries(notice, now=now)
@@ -419,16 +456,19 @@ def _lapse(notice: Notice, *, now: datetime) -> str:
         notice, actor=None, from_state=from_status, to_state=Status.LAPSED, reason=_("deadline passed"), at=now
     )
     case = notice.case
-    open_items = [entry.item for entry in _unresolved(notice).select_related("item__category")]
-    open_items = [item for item in open_items if item.status in NOTICEABLE and _is_member(case, item)]
+    still_members = CaseItem.objects.filter(case=case, item=OuterRef("item"), removed_at__isnull=True)
+    entries = _unresolved(notice).filter(Exists(still_members)).select_related("item__category").order_by("item_id")
+    open_items = [entry.item for entry in entries if entry.item.status in NOTICEABLE]
     if not open_items or case.status == Case.Status.CLOSED:
         return ""
     step = notice.step.policy.steps.filter(position__gt=notice.step.position).order_by("position").first()
     if step is None or step.kind == EscalationStep.Kind.BLOCK_PROPOSAL:
         return _propose_block(notice, open_items, now=now)
-    follow_up = _new_notice(case=case, items=open_items, step=step, previous=notice, now=now)
+    follow_up, follow_up_entries = _new_notice(
+        case=case, items=open_items, step=step, previous=notice, now=now, items_checked=True
+    )
     if step.automatic:
-        _issue(follow_up, actor=None, now=now)
+        _issue(follow_up, actor=None, now=now, new_entries=follow_up_entries)
         notify(
             case.owner,
             kind=Notification.Kind.STEP_SENT,
@@ -444,6 +484,7 @@ def _lapse(notice: Notice, *, now: datetime) -> str:
             now=now,
         )
         return "sent"
+    _store(follow_up, follow_up_entries)
     audit.record(obj=follow_up, action=AuditEntry.Action.CREATE, actor=None, reason=_("prepared for confirmation"))
     notify(
         case.owner,
@@ -700,8 +741,13 @@ def _items_to_cover(case: Case, items, *, previous: Notice | None = None) -> lis
     if not chosen:
         message = _("The case has no verified item to put in a notice.")
         raise DomainError(message, fields={"items": [message]})
+    _refuse_items_in_other_notices(chosen, previous=previous)
+    return chosen
+
+
+def _refuse_items_in_other_notices(items: list[FlaggedItem], *, previous: Notice | None) -> None:
     busy = (
-        NoticeItem.objects.filter(item__in=chosen, notice__status__in=[Status.PREPARED, *Notice.AWAITING_REPLY])
+        NoticeItem.objects.filter(item__in=items, notice__status__in=[Status.PREPARED, *Notice.AWAITING_REPLY])
         .exclude(notice=previous)
         .values_list("display", "notice__reference")
     )
@@ -711,7 +757,6 @@ def _items_to_cover(case: Case, items, *, previous: Notice | None = None) -> lis
             "items": ", ".join(f"{display} ({reference})" for display, reference in busy)
         }
         raise DomainError(message, fields={"items": [message]})
-    return chosen
 
 
 def _snapshot(notice: Notice, item: FlaggedItem) -> NoticeItem:
@@ -726,10 +771,6 @@ def _snapshot(notice: Notice, item: FlaggedItem) -> NoticeItem:
     )
 
 
-def _is_member(case: Case, item: FlaggedItem) -> bool:
-    return CaseItem.objects.filter(case=case, item=item, removed_at__isnull=True).exists()
-
-
 def _unresolved(notice: Notice):
     return notice.notice_items.exclude(outcome__in=NoticeItem.RESOLVED)
 
@@ -742,21 +783,40 @@ def _language(platform: Platform) -> str:
     return (platform.language or "en").strip() or "en"
 
 
-def _render_into(notice: Notice, *, rule: DeadlineRule, deadline: datetime, sent_at: datetime) -> None:
-    covered = list(notice.notice_items.order_by("id"))
-    notice.subject, notice.body = _rendered(
-        notice, covered_items=covered, rule=rule, deadline=deadline, sent_at=sent_at
+@dataclass(frozen=True)
+class TextSources:
+    """What a notice's text is made of besides the notice: its step's templates and the case's earlier notices."""
+
+    subject_template: str
+    body_template: str
+    previous_references: str
+
+
+def _text_sources(notice: Notice, *, sent_at: datetime) -> TextSources:
+    """The step's templates in the notice language (English by default) and the references sent before."""
+    step = notice.step
+    translation_row = step.translations.filter(language=notice.language).first()
+    earlier = Notice.objects.filter(case=notice.case, sent_at__isnull=False, sent_at__lt=sent_at).exclude(pk=notice.pk)
+    return TextSources(
+        subject_template=translation_row.subject_template if translation_row else step.subject_template,
+        body_template=translation_row.body_template if translation_row else step.body_template,
+        previous_references=", ".join(earlier.order_by("sent_at").values_list("reference", flat=True)) or "-",
     )
 
 
-def _rendered(notice: Notice, *, covered_items, rule: DeadlineRule, deadline: datetime, sent_at: datetime):
+def _rendered(
+    notice: Notice,
+    *,
+    covered_items,
+    rule: DeadlineRule,
+    deadline: datetime,
+    sent_at: datetime,
+    sources: TextSources | None = None,
+):
     """(subject, body) of the notice from its step's template in the notice language; English by default."""
     step, case = notice.step, notice.case
-    translation_row = step.translations.filter(language=notice.language).first()
-    subject_template = translation_row.subject_template if translation_row else step.subject_template
-    body_template = translation_row.body_template if translation_row else step.body_template
+    sources = sources or _text_sources(notice, sent_at=sent_at)
     zone = ZoneInfo(step.policy.time_zone)
-    earlier = Notice.objects.filter(case=case, sent_at__isnull=False, sent_at__lt=sent_at).exclude(pk=notice.pk)
     lines = []
     for number, entry in enumerate(covered_items, start=1):
         lines.append(f"{number}. {entry.display} ({entry.category}; {entry.legal_basis})")
@@ -773,11 +833,11 @@ def _rendered(notice: Notice, *, covered_items, rule: DeadlineRule, deadline: da
             "deadline": f"{formats.date_format(deadline.astimezone(zone), 'j F Y, H:i')} ({step.policy.time_zone})",
             "response_time": rule.describe(),
             "sent_date": formats.date_format(sent_at.astimezone(zone), "j F Y"),
-            "previous_references": ", ".join(earlier.order_by("sent_at").values_list("reference", flat=True)) or "-",
+            "previous_references": sources.previous_references,
             "sanction_amount": "" if step.sanction_amount is None else f"{step.sanction_amount:,.2f}",
         }
-        subject = render(subject_template, values, field="subject_template").strip()
-        body = render(body_template, values, field="body_template")
+        subject = render(sources.subject_template, values, field="subject_template").strip()
+        body = render(sources.body_template, values, field="body_template")
     if notice.reference not in subject:
         # Replies are threaded by the reference in the subject; never send a notice without it.
         subject = f"[{notice.reference}] {subject or step.name}"

@@ -26,16 +26,17 @@ def sweep() -> dict:
     return run_sweep()
 
 
-def run_sweep(now=None, *, batch: int = 500, budget_seconds: float | None = None) -> dict:
+def run_sweep(now=None, *, batch: int | None = None, budget_seconds: float | None = None) -> dict:
     """Hand out what is due: notices (owner reminders, lapsed deadlines) and deliveries left unfinished.
 
     O(due): indexed queries on next_action_at / next_attempt_at with skip-locked claims, whatever the number
-    of open notices. Claims go in batches, each committed and queued on its own, until the backlog is drained
-    or the time budget (under the beat interval) is spent; the next beat takes the rest. The work itself runs
-    in one task per batch of notices, queued after commit. Run twice at the same instant, the second run finds
-    nothing: the first leased what it handed out.
+    of open notices. Claims go in batches (settings NOTICES_SWEEP_BATCH), each committed and queued on its
+    own, until the backlog is drained or the time budget (under the beat interval) is spent; the next beat
+    takes the rest. The work itself runs in one task per batch of notices, queued after commit. Run twice at
+    the same instant, the second run finds nothing: the first leased what it handed out.
     """
     now = now or timezone.now()
+    batch = settings.NOTICES_SWEEP_BATCH if batch is None else batch
     budget = settings.NOTICES_SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     stop_at = time.monotonic() + budget
     notice_ids, delivery_ids = [], []

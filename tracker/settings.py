@@ -236,6 +236,7 @@ SPECTACULAR_SETTINGS = {
 NOTICES_OWNER_REMINDERS = env.list("NOTICES_OWNER_REMINDERS", cast=int, default=[1440, 120])  # minutes before
 NOTICES_SWEEP_LEASE_SECONDS = env.int("NOTICES_SWEEP_LEASE_SECONDS", default=600)
 NOTICES_SWEEP_BUDGET_SECONDS = env.float("NOTICES_SWEEP_BUDGET_SECONDS", default=30)  # under the beat interval
+NOTICES_SWEEP_BATCH = env.int("NOTICES_SWEEP_BATCH", default=5000)  # notices (and deliveries) per committed claim
 NOTICES_FROM_EMAIL = env("NOTICES_FROM_EMAIL", default="")  # "" = DEFAULT_FROM_EMAIL
 NOTICES_MESSAGE_ID_DOMAIN = env("NOTICES_MESSAGE_ID_DOMAIN", default="")  # "" = the sender's domain
 NOTICES_SANCTION_CURRENCY = env("NOTICES_SANCTION_CURRENCY", default="IDR")

@@ -63,3 +63,16 @@ def test_a_sweep_out_of_time_leaves_the_rest_to_the_next_beat(liaison_officer):
         rest = run_sweep(batch=2)
     assert (len(first["notices"]), len(second["notices"]), len(rest["notices"])) == (2, 2, 1)
     assert len(set(first["notices"] + second["notices"] + rest["notices"])) == 5
+
+
+@pytest.mark.parametrize("items", [1, 5])
+def test_a_lapse_that_sends_the_next_step_makes_the_same_queries_however_many_items(
+    liaison_officer, django_assert_num_queries, items
+):
+    case, _items = case_with_items(count=items, urgency="urgent")
+    notice = services.send_notice(case=case, actor=liaison_officer, now=START)
+    with django_assert_num_queries(18):
+        # savepoint; lock the notice; lapse it and audit; its open items still in the case; the next step;
+        # contacts; items in other notices; reference; template and earlier references; insert the follow-up
+        # and its items; earlier Message-IDs and the delivery; audit; the owner's notification; release
+        assert services.advance_notice(notice_id=notice.pk, now=SWEEP_AT) == "sent"
