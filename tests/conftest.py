@@ -26,6 +26,22 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests make hundreds of users; the production hasher's PBKDF2 rounds (about 0.3 s a user here) would be
+    most of the run. Only the tests' own process: the production settings keep the strong hasher."""
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    strong = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+    yield
+    settings.PASSWORD_HASHERS = strong
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 def pytest_addoption(parser):
     parser.addoption("--run-bench", action="store_true", help="run the benchmarks under tests/bench")
 
