@@ -9,14 +9,14 @@ import json
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from tracker.errors import DomainError
+from tracker.errors import DomainError, require_permission
 from tracker.models import Case, FlaggedItem
 
 from . import rebuttals as rebuttal_services
@@ -36,6 +36,7 @@ from .models import (
     Rebuttal,
     Sanction,
 )
+from .views import delivery_message_response
 
 MAX_ATTACHMENTS = 20
 
@@ -321,6 +322,17 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             case=data["case"], actor=request.user, items=data.get("items"), step=data.get("step")
         )
         return self._shape(notice, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(200, "message/rfc822"): OpenApiResponse(description="the exact message sent to one recipient")}
+    )
+    @action(detail=True, url_path=r"deliveries/(?P<delivery_id>\d+)/message")
+    def delivery_message(self, request, pk=None, delivery_id=None):
+        require_permission(request.user, "notices.view_delivery")
+        delivery = get_object_or_404(
+            Delivery.objects.select_related("notice"), pk=delivery_id, notice=self.get_object()
+        )
+        return delivery_message_response(delivery)
 
     @extend_schema(request=PastNoticeInput, responses={201: NoticeDetailSerializer})
     @action(detail=False, methods=["post"], url_path="record-past")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/notices/send/", views.case_send_notice, name="notices-case-send"),
     path("cases/<int:pk>/notices/record/", views.case_record_past_notice, name="notices-case-record"),
     path("notifications/", views.notification_list, name="notifications-list"),
+    path("notifications/<int:pk>/", views.notification_open, name="notifications-open"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notifications-read"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
 ]

@@ -145,7 +145,11 @@ def notice_confirm(request, pk):
 @permission_required("notices.view_delivery", raise_exception=True)
 def delivery_message(request, pk):
     """The exact message sent to one recipient, as a .eml file: the proof of what was delivered."""
-    delivery = get_object_or_404(Delivery.objects.select_related("notice"), pk=pk)
+    return delivery_message_response(get_object_or_404(Delivery.objects.select_related("notice"), pk=pk))
+
+
+def delivery_message_response(delivery: Delivery) -> HttpResponse:
+    """The delivery's exact bytes as a downloaded .eml (never shown in our origin), for the UI and the API."""
     response = HttpResponse(bytes(delivery.raw_message), content_type="message/rfc822")
     name = f"{slugify(delivery.notice.reference)}-{slugify(delivery.recipient)}.eml"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -417,6 +421,18 @@ def notification_target(notification: Notification) -> str:
     if notification.case_id:
         return reverse("cases-detail", args=[notification.case_id])
     return ""
+
+
+@login_required
+def notification_open(request, pk):
+    """Follow a notification to what it is about, marking it read on the way (as a mail program does)."""
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
+    target = notification_target(notification)
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    return redirect(target or "notifications-list")
 
 
 @login_required

@@ -1,6 +1,7 @@
 """The notices API: the same services as the pages, the project's JSON error shape, permissions on the server,
 bounded query counts, and a schema drf-spectacular generates without a warning about notices."""
 
+import hashlib
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -59,6 +60,22 @@ def test_an_analyst_reads_notices_but_not_their_delivery_evidence(as_user, liais
     notice, _items = sent(liaison_officer)
     detail = as_user(analyst).get(f"/api/v1/notices/{notice.pk}/").json()
     assert detail["reference"] == notice.reference and detail["deliveries"] is None
+
+
+def test_the_exact_message_sent_downloads_for_those_who_may_read_deliveries(as_user, liaison_officer, analyst):
+    notice, _items = sent(liaison_officer)
+    other, _others = sent(liaison_officer)
+    delivery = notice.deliveries.get()
+    url = f"/api/v1/notices/{notice.pk}/deliveries/{delivery.pk}/message/"
+    response = as_user(liaison_officer).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "message/rfc822"
+    assert hashlib.sha256(response.content).hexdigest() == delivery.sha256
+    assert "attachment" in response["Content-Disposition"]
+    assert (
+        as_user(liaison_officer).get(f"/api/v1/notices/{other.pk}/deliveries/{delivery.pk}/message/").status_code == 404
+    )
+    refused = as_user(analyst).get(url)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "permission_denied"
 
 
 def test_a_platform_without_contact_is_a_400_and_nothing_is_saved(as_user, liaison_officer):

@@ -325,6 +325,22 @@ def test_notifications_unread_first_marked_read_one_or_all_and_counted_in_the_he
     assert list(Notification.objects.filter(read_at__isnull=True)) == [theirs]
 
 
+def test_following_a_notification_marks_it_read_and_leads_to_its_notice(client, liaison_officer, supervisor):
+    case, _items = case_with_items(count=1)
+    notice = services.send_notice(case=case, actor=liaison_officer)
+    mine = services.notify(liaison_officer, kind="deadline_reminder", case=case, notice=notice, title="Due soon")
+    theirs = services.notify(supervisor, kind="rebuttal", case=case, notice=notice, title="Not yours")
+    client.force_login(liaison_officer)
+    assert reverse("notifications-open", args=[mine.pk]) in client.get(reverse("notifications-list")).content.decode()
+    response = client.get(reverse("notifications-open", args=[mine.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("notices-detail", args=[notice.pk])
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+    assert client.get(reverse("notifications-open", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
 def test_an_unknown_attachment_kind_or_notice_is_a_404(client, liaison_officer):
     client.force_login(liaison_officer)
     assert client.get(reverse("notices-attachment", args=["nothing", 1])).status_code == 404
