@@ -66,6 +66,7 @@ class LiaisonDesk:
     unread_total: int
     triage_total: int | None  # None: the user may not see inbound mail
     now: datetime
+    rebuttals: list[Rebuttal] | None = None  # waiting for a decision; None: the user does not decide them
 
 
 def liaison_desk(user, *, now: datetime | None = None, rows: int = HOME_ROWS) -> LiaisonDesk:
@@ -86,6 +87,13 @@ def liaison_desk(user, *, now: datetime | None = None, rows: int = HOME_ROWS) ->
         if user.has_perm("notices.view_inboundmail")
         else None,
         now=now,
+        rebuttals=list(
+            Rebuttal.objects.filter(decision=Rebuttal.Decision.PENDING)
+            .select_related("notice_item__notice")
+            .order_by("received_at", "id")[:rows]
+        )
+        if user.has_perm("notices.decide_rebuttal")
+        else None,
     )
 
 
