@@ -139,4 +139,5 @@ def notice_url(notice_id: int) -> str:
 
 
 def _when(at) -> str:
-    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT") if at else "-"
+    # The format every list and timeline entry uses, so a deadline reads like the times around it.
+    return formats.date_format(timezone.localtime(at), "Y-m-d H:i") if at else "-"
