@@ -67,32 +67,64 @@ def reference_from_message_id(message_id: str) -> str | None:
     return f"TKD/{match.group(1)}/{match.group(2)}" if match else None
 
 
-def build_email(notice: Notice, *, recipient: str, sender: str, message_id: str, sent_at: datetime) -> EmailMessage:
+def build_email(
+    notice: Notice,
+    *,
+    recipient: str,
+    sender: str,
+    message_id: str,
+    sent_at: datetime,
+    earlier: list[str] | None = None,
+) -> EmailMessage:
+    """The notice as mailed to one recipient, threaded under the case's earlier notices to that address.
+
+    `earlier`: those notices' Message-IDs, oldest first; read here when not given.
+    """
     headers = {
         "Message-ID": message_id,
         "Date": format_datetime(sent_at),
         "X-Takedown-Reference": notice.reference,
         "Auto-Submitted": "auto-generated" if notice.sent_by_id is None else "no",
     }
-    earlier = list(
-        Delivery.objects.filter(notice__case_id=notice.case_id, recipient=recipient, notice__sent_at__lt=sent_at)
-        .exclude(notice=notice)
-        .order_by("notice__sent_at")
-        .values_list("message_id", flat=True)
-    )
+    if earlier is None:
+        earlier = earlier_message_ids(notice, sent_at=sent_at).get(recipient, [])
     if earlier:
         headers["In-Reply-To"] = earlier[-1]
         headers["References"] = " ".join(earlier[-20:])
     return EmailMessage(subject=notice.subject, body=notice.body, from_email=sender, to=[recipient], headers=headers)
 
 
+def earlier_message_ids(notice: Notice, *, sent_at: datetime) -> dict[str, list[str]]:
+    """Per recipient, the Message-IDs of the case's notices sent to them before this one, oldest first."""
+    rows = (
+        Delivery.objects.filter(
+            notice__case_id=notice.case_id, recipient__in=notice.recipients, notice__sent_at__lt=sent_at
+        )
+        .exclude(notice=notice)
+        .order_by("notice__sent_at", "id")
+        .values_list("recipient", "message_id")
+    )
+    earlier: dict[str, list[str]] = {}
+    for recipient, message_id in rows:
+        earlier.setdefault(recipient, []).append(message_id)
+    return earlier
+
+
 def create_deliveries(notice: Notice, *, now: datetime) -> list[Delivery]:
     """One delivery row per recipient with its exact message; called inside the notice's transaction."""
     sender = sender_address()
+    earlier = earlier_message_ids(notice, sent_at=now)  # one query for every recipient
     deliveries = []
     for number, recipient in enumerate(notice.recipients, start=1):
         message_id = message_id_for(notice.reference, number)
-        email = build_email(notice, recipient=recipient, sender=sender, message_id=message_id, sent_at=now)
+        email = build_email(
+            notice,
+            recipient=recipient,
+            sender=sender,
+            message_id=message_id,
+            sent_at=now,
+            earlier=earlier.get(recipient, []),
+        )
         raw = email.message().as_bytes(linesep="\r\n")
         deliveries.append(
             Delivery(

@@ -1,8 +1,10 @@
 """Sending a notice: reference, snapshot of the items, rendered text, one delivery per recipient, sent once."""
 
 import hashlib
+from email import message_from_bytes
 
 import pytest
+import time_machine
 from django.core import mail
 
 from notices import delivery, services
@@ -134,3 +136,17 @@ def test_the_notice_is_written_in_the_platforms_language(liaison_officer):
     notice = services.send_notice(case=case, actor=liaison_officer)
     assert notice.subject.endswith("Permintaan") and notice.body.startswith("Mohon hapus:")
     assert notice.language == "id"
+
+
+def test_a_follow_up_is_threaded_under_the_earlier_notice_sent_to_each_recipient(liaison_officer):
+    case, _items = case_with_items(count=1, contacts=2)
+    first = services.send_notice(case=case, actor=liaison_officer)
+    with time_machine.travel(first.deadline_at, tick=False):
+        assert services.advance_notice(notice_id=first.pk) == "sent"
+    follow_up = Notice.objects.get(previous=first)
+    earlier = {d.recipient: d.message_id for d in first.deliveries.all()}
+    for sent in follow_up.deliveries.all():
+        headers = message_from_bytes(bytes(sent.raw_message))
+        assert headers["In-Reply-To"] == earlier[sent.recipient]
+        assert headers["References"] == earlier[sent.recipient]
+    assert len(earlier) == 2 and len(set(earlier.values())) == 2
