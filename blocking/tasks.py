@@ -105,7 +105,6 @@ REMINDER_SUBJECTS = {
 @shared_task(name="blocking.send_reminder_email", ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=30)
 def send_reminder_email(recipient_id: int, kind: str) -> None:
     """Remind one ISP of a deadline coming or passed; an escalation is copied to the order's supervisors."""
-    kind = {"reminded": "acknowledge_late"}.get(kind, kind)  # the name queued before reminders before deadlines
     recipient = OrderRecipient.objects.select_related("order", "isp").get(pk=recipient_id)
     context = {"order": recipient.order, "recipient": recipient, "kind": kind}
     to = [recipient.isp.contact_email]
