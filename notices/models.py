@@ -503,18 +503,24 @@ class InboundMail(models.Model):
         return self.kind not in self.NOT_ANSWERS
 
 
-class ReplyAttachment(models.Model):
-    """A file that came with a platform's reply, kept in the evidence store."""
+class StoredAttachment(models.Model):
+    """A file that came with something the platform sent, kept in the evidence store under its own name."""
 
-    reply = models.ForeignKey(PlatformReply, on_delete=models.PROTECT, related_name="attachments")
     file = models.ForeignKey("tracker.EvidenceFile", on_delete=models.PROTECT, related_name="+")
     original_name = models.CharField(_("file name"), max_length=255)
 
     class Meta:
-        ordering = ["reply", "id"]
+        abstract = True
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ReplyAttachment(StoredAttachment):
+    reply = models.ForeignKey(PlatformReply, on_delete=models.PROTECT, related_name="attachments")
+
+    class Meta:
+        ordering = ["reply", "id"]
 
 
 class Rebuttal(models.Model):
@@ -552,16 +558,11 @@ class Rebuttal(models.Model):
         return f"{self.notice_item}: rebuttal of {self.received_at:%Y-%m-%d}"
 
 
-class RebuttalAttachment(models.Model):
+class RebuttalAttachment(StoredAttachment):
     rebuttal = models.ForeignKey(Rebuttal, on_delete=models.PROTECT, related_name="attachments")
-    file = models.ForeignKey("tracker.EvidenceFile", on_delete=models.PROTECT, related_name="+")
-    original_name = models.CharField(_("file name"), max_length=255)
 
     class Meta:
         ordering = ["rebuttal", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Sanction(models.Model):

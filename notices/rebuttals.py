@@ -18,7 +18,7 @@ from tracker import audit
 from tracker.errors import DomainError, TransitionNotAllowed, require_permission
 from tracker.models import FlaggedItem, User
 from tracker.models.accounts import Role
-from tracker.services.evidence import attachment_name, store_evidence_file
+from tracker.services.evidence import store_uploads
 from tracker.services.items import change_item_status
 
 from .models import Notice, NoticeItem, Notification, PlatformReply, Rebuttal, RebuttalAttachment
@@ -47,7 +47,7 @@ def record_rebuttal(
         problems["reply"] = [_("The reply belongs to another notice.")]
     if problems:
         raise DomainError(next(iter(problems.values()))[0], fields=problems)
-    files = [(store_evidence_file(upload), attachment_name(upload)) for upload in attachments]
+    files = store_uploads(attachments)
     with transaction.atomic():
         entry = NoticeItem.objects.select_for_update(of=("self",)).select_related("notice__case").get(pk=notice_item.pk)
         if entry.notice.status == Notice.Status.PREPARED:

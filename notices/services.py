@@ -25,7 +25,7 @@ from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed, requ
 from tracker.models import AuditEntry, Case, CaseItem, FlaggedItem
 from tracker.models.content import Urgency
 from tracker.services.cases import change_case_status
-from tracker.services.evidence import attachment_name, store_evidence_file
+from tracker.services.evidence import store_uploads
 from tracker.services.items import change_item_status
 
 from . import delivery as delivery_module
@@ -591,7 +591,7 @@ def record_platform_reply(
         ]
     if problems:
         raise DomainError(next(iter(problems.values()))[0], fields=problems)
-    files = [(store_evidence_file(upload), attachment_name(upload)) for upload in attachments]
+    files = store_uploads(attachments)
     with transaction.atomic():
         notice = Notice.objects.select_for_update(of=("self",)).select_related("follow_up").get(pk=notice.pk)
         if notice.status not in Notice.AWAITING_REPLY:

@@ -4,6 +4,7 @@ An entry is shown only to users holding its permission; the permission is
 still checked again by the view itself.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
@@ -19,6 +20,8 @@ class NavEntry:
     url_name: str
     permission: str
     order: int = 50
+    # Shown only while this says so, e.g. a page that exists for one configuration (read at each request).
+    visible: Callable[[], bool] | None = None
 
 
 @cache
@@ -41,7 +44,7 @@ def navigation(request):
         return {"nav_entries": []}
     shown = []
     for entry in all_entries():
-        if user.has_perm(entry.permission):
+        if user.has_perm(entry.permission) and (entry.visible is None or entry.visible()):
             try:
                 shown.append({"label": entry.label, "url": reverse(entry.url_name), "url_name": entry.url_name})
             except NoReverseMatch:

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from notices import delivery, services
+from notices.outbox.reading import read_outbox_file
 from tests.factories_notices import case_with_items
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,7 @@ def test_a_sent_notice_can_be_read_in_the_outbox(client, liaison_officer, file_o
 
 def test_the_outbox_refuses_paths_and_unknown_files(client, liaison_officer, file_outbox, tmp_path):
     (tmp_path / "secret.log").write_text("not for you")
+    assert read_outbox_file("../secret.log") is None and read_outbox_file("secret.txt") is None
     client.force_login(liaison_officer)
     assert client.get(reverse("notices-outbox-file", args=["..%2Fsecret.log"])).status_code == 404
     assert client.get(reverse("notices-outbox-file", args=["missing.log"])).status_code == 404
@@ -42,7 +44,15 @@ def test_the_outbox_refuses_paths_and_unknown_files(client, liaison_officer, fil
 def test_the_outbox_says_so_when_mail_goes_to_a_server(client, liaison_officer, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     client.force_login(liaison_officer)
-    assert 'id="outbox-not-in-use"' in client.get(reverse("notices-outbox")).content.decode()
+    page = client.get(reverse("notices-outbox")).content.decode()
+    assert 'id="outbox-not-in-use"' in page
+    assert f'href="{reverse("notices-outbox")}"' not in page.split("</nav>")[0]  # and it leaves the navigation
+
+
+def test_the_navigation_shows_the_outbox_while_mail_goes_there(client, liaison_officer, file_outbox):
+    client.force_login(liaison_officer)
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("notices-outbox")}"' in page
 
 
 def test_an_analyst_cannot_read_the_outbox(client, analyst, file_outbox):

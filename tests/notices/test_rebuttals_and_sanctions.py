@@ -27,6 +27,19 @@ def sent_notice(liaison_officer, count=2):
     return notice, items
 
 
+def removed(notice, item, liaison_officer, **extra):
+    """The platform's answer that it removed `item`, an hour after the notice."""
+    return services.record_platform_reply(
+        notice=notice,
+        actor=liaison_officer,
+        received_at=START + timedelta(hours=1),
+        channel=extra.pop("channel", "email"),
+        summary="Removed.",
+        outcomes={item.pk: "removed"},
+        **extra,
+    )
+
+
 def rebut(notice, item, liaison_officer, **extra):
     entry = notice.notice_items.get(item=item)
     with time_machine.travel(START + timedelta(hours=3), tick=False):
@@ -60,14 +73,7 @@ def test_a_second_pending_rebuttal_for_the_same_item_is_refused(liaison_officer)
 
 def test_a_withdrawn_item_leaves_the_ladder_and_the_last_open_one_closes_the_notice(liaison_officer, supervisor):
     notice, items = sent_notice(liaison_officer, count=2)
-    services.record_platform_reply(
-        notice=notice,
-        actor=liaison_officer,
-        received_at=START + timedelta(hours=1),
-        channel="email",
-        summary="Removed the first channel.",
-        outcomes={items[0].pk: "removed"},
-    )
+    removed(notice, items[0], liaison_officer)
     rebuttal = rebut(notice, items[1], liaison_officer)
     rebuttals.decide_rebuttal(rebuttal=rebuttal, actor=supervisor, decision="withdrawn", reason="Satire; not unlawful.")
     items[1].refresh_from_db()
@@ -103,14 +109,7 @@ def test_only_a_supervisor_decides_and_only_once(liaison_officer, supervisor):
 
 def test_a_resolved_item_cannot_be_rebutted(liaison_officer):
     notice, items = sent_notice(liaison_officer, count=2)
-    services.record_platform_reply(
-        notice=notice,
-        actor=liaison_officer,
-        received_at=START + timedelta(hours=1),
-        channel="email",
-        summary="Removed.",
-        outcomes={items[0].pk: "removed"},
-    )
+    removed(notice, items[0], liaison_officer)
     with pytest.raises(TransitionNotAllowed, match="nothing to object to"):
         rebut(notice, items[0], liaison_officer)
 
@@ -159,25 +158,17 @@ def test_waiving_a_sanction_needs_reasons(supervisor, liaison_officer):
 def test_a_reply_keeps_its_attachments_and_refuses_a_forbidden_file_whole(liaison_officer):
     notice, items = sent_notice(liaison_officer, count=1)
     with pytest.raises(DomainError, match="cannot be attached"):
-        services.record_platform_reply(
-            notice=notice,
-            actor=liaison_officer,
-            received_at=START + timedelta(hours=1),
+        removed(
+            notice,
+            items[0],
+            liaison_officer,
             channel="letter",
-            summary="Removed.",
-            outcomes={items[0].pk: "removed"},
             attachments=[SimpleUploadedFile("run.exe", b"MZ\x90\x00" + b"\x00" * 200)],
         )
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT and not notice.replies.exists()
-    reply = services.record_platform_reply(
-        notice=notice,
-        actor=liaison_officer,
-        received_at=START + timedelta(hours=1),
-        channel="letter",
-        summary="Removed.",
-        outcomes={items[0].pk: "removed"},
-        attachments=[SimpleUploadedFile("answer.pdf", PDF)],
+    reply = removed(
+        notice, items[0], liaison_officer, channel="letter", attachments=[SimpleUploadedFile("answer.pdf", PDF)]
     )
     assert [a.original_name for a in reply.attachments.all()] == ["answer.pdf"]
 

@@ -117,6 +117,11 @@ def attachment_name(uploaded_file, default: str = "attachment") -> str:
     return Path(getattr(uploaded_file, "name", "") or default).name[:255]
 
 
+def store_uploads(uploads) -> list[tuple[EvidenceFile, str]]:
+    """(stored file, its name) for each upload, all checked and on disk before the caller's transaction."""
+    return [(store_evidence_file(upload), attachment_name(upload)) for upload in uploads]
+
+
 def store_bytes(data: bytes, *, content_type: str) -> EvidenceFile:
     """Keep bytes that are not an upload to an item (a received email) in the evidence store, once by hash.
 
