@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notices.models import Notice
-from tracker.errors import NotPermitted
-from tracker.models import Case
+from tracker.cases.models import Case
+from tracker.core.errors import NotPermitted
 
 from . import exports, services, signing
 from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipient

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-from notices.deadlines import InvalidDeadlineRule
+from tracker.core.deadlines import InvalidDeadlineRule
 
 
 @checks.register()

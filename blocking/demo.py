@@ -10,27 +10,16 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group
 
-from tracker import audit
-from tracker.demo_users import DEMO_PASSWORD
-from tracker.models import AuditEntry, Case, Role, User
+from platforms.demo import TELEGRAM_NAMES
+from tracker.cases.models import Case
+from tracker.core import audit
+from tracker.core.demo import DEMO_PASSWORD
+from tracker.core.models import AuditEntry, Role, User
 
 from . import services
 from .models import ISP, BlockOrder, BlockProposal, ISPAccount, OrderRecipient
 
 WIB = ZoneInfo("Asia/Jakarta")
-TELEGRAM_NAMES = [
-    "t.me",
-    "telegram.me",
-    "telegram.org",
-    "core.telegram.org",
-    "desktop.telegram.org",
-    "macos.telegram.org",
-    "web.telegram.org",
-    "venus.web.telegram.org",
-    "pluto.web.telegram.org",
-    "flora.web.telegram.org",
-    "flora-1.web.telegram.org",
-]
 DEMO_ISPS = [
     ("Telkom Indonesia", "DEMO-ISP-001", "noc@telkom.example", "isp_telkom"),
     ("Indosat Ooredoo", "DEMO-ISP-002", "noc@indosat.example", "isp_indosat"),

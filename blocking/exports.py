@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql as pgsql
 
-from tracker.errors import DomainError
+from tracker.core.errors import DomainError
 
 from . import signing
 from .models import BlocklistChange, BlocklistEntry, BlocklistVersion

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notices.deadlines import DeadlineRule, InvalidDeadlineRule
+from tracker.core.deadlines import DeadlineRule, InvalidDeadlineRule
 
 
 class BlockProposal(models.Model):
@@ -206,7 +206,7 @@ class OrderRecipient(models.Model):
     implemented_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # The rules the two deadlines were computed by (notices.deadlines.DeadlineRule.as_dict()), from issue.
+    # The rules the two deadlines were computed by (tracker.core.deadlines.DeadlineRule.as_dict()), from issue.
     acknowledge_rule = models.JSONField(_("acknowledgement deadline rule"), default=dict, blank=True)
     implement_rule = models.JSONField(_("implementation deadline rule"), default=dict, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)

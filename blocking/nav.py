@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from tracker.navigation import NavEntry
+from tracker.core.navigation import NavEntry
 
 # view_isp, not view_blockorder: ISP accounts read orders through the API only.
 ENTRIES = [

@@ -1,4 +1,4 @@
-from tracker.models.accounts import Role
+from tracker.core.models import Role
 
 GRANTS = {
     Role.SUPERVISOR: [

@@ -17,11 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notices.deadlines import DeadlineRule, compute_deadline
 from notices.models import EscalationPolicy, Notice, Notification
-from tracker import audit
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed, require_permission
-from tracker.models import AuditEntry, Case
+from notices.notifications import notify
+from tracker.cases.models import Case
+from tracker.core import audit
+from tracker.core.deadlines import DeadlineRule, compute_deadline
+from tracker.core.dns_names import BlockedName, parse_names
+from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed, require_permission
+from tracker.core.models import AuditEntry
 
 from .models import (
     ISP,
@@ -34,7 +37,6 @@ from .models import (
     OrderName,
     OrderRecipient,
 )
-from .names import BlockedName, parse_names
 
 Status = BlockOrder.Status
 
@@ -140,6 +142,25 @@ def propose_block(*, case: Case, reason: str, actor=None) -> BlockProposal:
     except IntegrityError:
         # Another worker opened it between our check and our insert.
         return BlockProposal.objects.get(case=case, status=BlockProposal.Status.OPEN)
+    return proposal
+
+
+def propose_block_when_ladder_runs_out(sender, *, notice, reason: str, now, **kwargs) -> BlockProposal:
+    """The receiver of notices' `ladder_exhausted`: propose the block and tell the case's owner."""
+
+    from notices.models import Notification
+
+    case = notice.case
+    proposal = propose_block(case=case, reason=reason)
+    notify(
+        case.owner,
+        kind=Notification.Kind.BLOCK_PROPOSED,
+        case=case,
+        notice=notice,
+        title=_("%(case)s: block proposed after %(reference)s lapsed") % {"case": case, "reference": notice.reference},
+        body=proposal.reason,
+        now=now,
+    )
     return proposal
 
 
@@ -593,7 +614,6 @@ def chase_recipient(*, recipient_id: int, now=None) -> str | None:
 
 
 def _record_chase(recipient: OrderRecipient, step: ChaseStep, *, now: datetime) -> None:
-    from notices.services import notify  # notices.services imports this module
 
     order, isp = recipient.order, recipient.isp
     audit.record(obj=order, action=AuditEntry.Action.EVENT, actor=None, at=now, reason=f"{isp.name}: {step.kind}")
@@ -792,7 +812,7 @@ def save_isp(*, actor, isp: ISP | None = None, account_usernames: list[str] | No
         problems["resolver_addresses"] = [_("Not an IP address (with optional :port): %(line)s") % {"line": bad}]
     users = []
     if account_usernames is not None:
-        from tracker.models import User
+        from tracker.core.models import User
 
         found = {user.username: user for user in User.objects.filter(username__in=account_usernames)}
         for username in account_usernames:

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tracker.audit import audit_context
-from tracker.models import AuditEntry
+from tracker.core.audit import audit_context
+from tracker.core.models import AuditEntry
 
 from . import compliance, services
 from .models import ISP, BlockOrder, OrderRecipient

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tracker.timeline import TimelineEvent
+from tracker.core.timeline import TimelineEvent
 
 from .models import BlockOrder, BlockProposal
 

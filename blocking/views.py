@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tracker import audit
-from tracker.errors import DomainError, show_on_form
+from tracker.core import audit
+from tracker.core.errors import DomainError, show_on_form
 
 from . import compliance, exports, services, signing
 from .forms import ISPForm, LiftForm, OrderForm

@@ -107,13 +107,13 @@ def main() -> None:
 
     commands = {
         "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        "worker": [PYTHON, "-m", "celery", "-A", "tracker", "worker", "--concurrency", "2", "--loglevel", "INFO"],
+        "worker": [PYTHON, "-m", "celery", "-A", "tracker.conf", "worker", "--concurrency", "2", "--loglevel", "INFO"],
         "beat": [
             PYTHON,
             "-m",
             "celery",
             "-A",
-            "tracker",
+            "tracker.conf",
             "beat",
             "--loglevel",
             "INFO",

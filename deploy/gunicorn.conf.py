@@ -1,4 +1,4 @@
-"""Gunicorn settings for production (`gunicorn -c deploy/gunicorn.conf.py tracker.wsgi`)."""
+"""Gunicorn settings for production (`gunicorn -c deploy/gunicorn.conf.py tracker.conf.wsgi`)."""
 
 import os
 

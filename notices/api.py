@@ -16,12 +16,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from tracker.errors import DomainError, require_permission
-from tracker.models import Case, FlaggedItem
+from tracker.cases.models import Case
+from tracker.core.errors import DomainError, require_permission
+from tracker.items.models import FlaggedItem
 
 from . import rebuttals as rebuttal_services
+from . import replies, selectors, sending
 from . import sanctions as sanction_services
-from . import selectors, services
 from .filters import NoticeFilter, NotificationFilter, SanctionFilter
 from .models import (
     Delivery,
@@ -318,7 +319,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=SendNoticeInput, responses={201: NoticeDetailSerializer})
     def create(self, request):
         data = _valid(SendNoticeInput, request.data)
-        notice = services.send_notice(
+        notice = sending.send_notice(
             case=data["case"], actor=request.user, items=data.get("items"), step=data.get("step")
         )
         return self._shape(notice, status.HTTP_201_CREATED)
@@ -338,7 +339,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=False, methods=["post"], url_path="record-past")
     def record_past(self, request):
         data = _valid(PastNoticeInput, request.data)
-        notice = services.record_past_notice(
+        notice = sending.record_past_notice(
             case=data["case"],
             actor=request.user,
             sent_at=data["sent_at"],
@@ -355,7 +356,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=None, responses=NoticeDetailSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        notice = services.confirm_prepared_notice(notice=self.get_object(), actor=request.user)
+        notice = sending.confirm_prepared_notice(notice=self.get_object(), actor=request.user)
         return self._shape(notice)
 
     @extend_schema(
@@ -371,7 +372,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             rows = notice.replies.select_related("recorded_by").prefetch_related("attachments__file")
             return Response(PlatformReplySerializer(rows, many=True).data)
         data = _valid(ReplyInput, request.data)
-        reply = services.record_platform_reply(
+        reply = replies.record_platform_reply(
             notice=notice,
             actor=request.user,
             received_at=data["received_at"],

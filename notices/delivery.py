@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker import audit
+from tracker.core import audit
 
 from .models import Delivery, DeliveryAttempt, Notice
 

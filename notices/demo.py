@@ -12,10 +12,12 @@ and each notice's body says which of its facts are. Safe to run twice.
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from tracker.demo import CASE_TITLE
-from tracker.models import Case, FlaggedItem, User
+from tracker.cases.demo import CASE_TITLE
+from tracker.cases.models import Case
+from tracker.core.models import User
+from tracker.items.models import FlaggedItem
 
-from . import services
+from . import ladder, sending
 from .models import EscalationStep, Notice
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -76,7 +78,7 @@ def load(stdout) -> None:
         stdout.write("No Telegram demo case or liaison officer: the six emails of 2016-2017 are not loaded.")
         return
     officer = User.objects.get(pk=officer.pk)  # fresh: no cached permissions
-    steps = {step.position: step for step in services.policy_for(case.platform).steps.all()}
+    steps = {step.position: step for step in ladder.policy_for(case.platform).steps.all()}
     items = list(
         FlaggedItem.objects.filter(memberships__case=case, memberships__removed_at__isnull=True).order_by("id")
     )
@@ -90,7 +92,7 @@ def load(stdout) -> None:
             stdout.write("The default ladder has too few notice steps: the six emails are not loaded.")
             return
         last = number == len(EMAILS)
-        services.record_past_notice(
+        sending.record_past_notice(
             case=case,
             actor=officer,
             sent_at=sent_at,

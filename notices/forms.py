@@ -1,11 +1,12 @@
 """Forms of the notice pages: they check the input's shape; the services decide what the rules allow."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tracker.models import FlaggedItem
+from tracker.items.models import FlaggedItem
 
-from .models import EscalationStep, InboundMail, NoticeItem, PlatformReply, Rebuttal, Sanction
+from .models import EscalationPolicy, EscalationStep, InboundMail, NoticeItem, PlatformReply, Rebuttal, Sanction
 
 MAX_ATTACHMENTS = 20
 
@@ -42,7 +43,7 @@ class ItemChoiceField(forms.ModelMultipleChoiceField):
 
 def noticeable_items(case):
     """The case's items a notice may cover (the service checks again, with the items already in a notice)."""
-    from .services import NOTICEABLE
+    from .sending import NOTICEABLE
 
     return (
         FlaggedItem.objects.filter(memberships__case=case, memberships__removed_at__isnull=True, status__in=NOTICEABLE)
@@ -216,3 +217,16 @@ class SanctionStateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_state"].choices = [(state, Sanction.State(state).label) for state in next_states]
         self.auto_id = f"id_sanction{sanction.pk}_%s"
+
+
+class EscalationPolicyForm(forms.Form):
+    policy = forms.ModelChoiceField(
+        queryset=None, label=_("Escalation policy"), empty_label=None, help_text=_("the ladder its notices climb")
+    )
+
+    def __init__(self, *args, platform, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The default, and ladders no other platform has taken.
+        self.fields["policy"].queryset = EscalationPolicy.objects.filter(
+            Q(platform__isnull=True) | Q(platform=platform)
+        ).order_by("-is_default", "name")

@@ -27,16 +27,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker import audit
-from tracker.errors import DomainError, TransitionNotAllowed, require_permission
-from tracker.models import AuditEntry
-from tracker.services.evidence import store_bytes
+from tracker.core import audit
+from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
+from tracker.core.models import AuditEntry
+from tracker.evidence.services import store_bytes
 
 from . import inbound_mail
 from .delivery import reference_from_message_id
 from .inbound_mail import InboundMessage, MessageTooLarge
 from .models import Delivery, DeliveryReport, InboundMail, Notice, Notification
-from .services import notify
+from .notifications import notify
 
 REFERENCE = re.compile(r"TKD/\d{4}/\d{6}")
 RAW_TYPE = "message/rfc822"

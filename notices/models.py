@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker.models.content import Urgency
+from tracker.items.models import Urgency
 
 
 class EscalationPolicy(models.Model):

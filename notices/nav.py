@@ -1,11 +1,20 @@
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from notices import selectors
 from notices.outbox.reading import outbox_in_use
-from tracker.navigation import NavEntry
+from tracker.core.navigation import HeaderLink, NavEntry
 
 ENTRIES = [
-    NavEntry(_("Notices"), "notices-list", "notices.view_notice", order=30),
-    NavEntry(_("Inbound email"), "notices-mail-list", "notices.view_inboundmail", order=35),
+    NavEntry(gettext_lazy("Notices"), "notices-list", "notices.view_notice", order=30),
+    NavEntry(gettext_lazy("Inbound email"), "notices-mail-list", "notices.view_inboundmail", order=35),
     # Under `make run` (no mail server) the mail the tracker would send is in the outbox.
-    NavEntry(_("Outbox"), "notices-outbox", "notices.view_delivery", order=38, visible=outbox_in_use),
+    NavEntry(gettext_lazy("Outbox"), "notices-outbox", "notices.view_delivery", order=38, visible=outbox_in_use),
 ]
+
+
+def header_links(request) -> list[HeaderLink]:
+    """Notifications beside the user's name, with the unread count: one indexed count (user, read_at) per page."""
+    count = selectors.unread_notifications(request.user).count()
+    return [HeaderLink(_("Notifications"), reverse("notifications-list"), "notification-count", count)]

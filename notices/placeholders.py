@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
-from tracker.errors import DomainError
+from tracker.core.errors import DomainError
 
 PLACEHOLDERS = {
     "reference": "the notice's reference number, e.g. TKD/2017/000123",

@@ -14,15 +14,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker import audit
-from tracker.errors import DomainError, TransitionNotAllowed, require_permission
-from tracker.models import FlaggedItem, User
-from tracker.models.accounts import Role
-from tracker.services.evidence import store_uploads
-from tracker.services.items import change_item_status
+from tracker.core import audit
+from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
+from tracker.core.models import Role, User
+from tracker.evidence.services import store_uploads
+from tracker.items.models import FlaggedItem
+from tracker.items.services import change_item_status
 
 from .models import Notice, NoticeItem, Notification, PlatformReply, Rebuttal, RebuttalAttachment
-from .services import notify
+from .notifications import notify
 
 Decision = Rebuttal.Decision
 

@@ -1,4 +1,4 @@
-from tracker.models.accounts import Role
+from tracker.core.models import Role
 
 _READ = [
     "notices.view_escalationpolicy",

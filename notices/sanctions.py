@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker import audit
-from tracker.errors import DomainError, TransitionNotAllowed, require_permission
+from tracker.core import audit
+from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
 
 from .models import Notice, Sanction
 

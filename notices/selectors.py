@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .deadlines import DeadlineRule, InvalidDeadlineRule
+from tracker.core.deadlines import DeadlineRule, InvalidDeadlineRule
+
 from .models import (
     Delivery,
     DeliveryReport,
@@ -167,3 +168,8 @@ def sanction_of(notice: Notice) -> Sanction | None:
 
 def sanctions_of(case) -> QuerySet[Sanction]:
     return Sanction.objects.filter(case=case).select_related("notice").order_by("imposed_at", "id")
+
+
+def unresolved_entries(notice: Notice):
+    """The notice's items the platform has not yet answered for good."""
+    return notice.notice_items.exclude(outcome__in=NoticeItem.RESOLVED)

@@ -9,10 +9,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.audit import audit_context
-from tracker.models import AuditEntry
+from tracker.core.audit import audit_context
+from tracker.core.models import AuditEntry
 
-from . import delivery, services
+from . import delivery, lapses
+from . import sweep as sweep_claims
 from .models import Notification
 
 # Notices per advance task: few enough that a retry redoes little, enough that queueing is not the cost.
@@ -40,9 +41,9 @@ def run_sweep(now=None, *, batch: int | None = None, budget_seconds: float | Non
     budget = settings.NOTICES_SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     stop_at = time.monotonic() + budget
     notice_ids, delivery_ids = [], []
-    with audit_context(AuditEntry.Source.TASK, actor_label=services.SWEEP_LABEL):
+    with audit_context(AuditEntry.Source.TASK, actor_label=sweep_claims.SWEEP_LABEL):
         for claim, handed_out, queue in (
-            (services.claim_due_notices, notice_ids, _queue_advance),
+            (sweep_claims.claim_due_notices, notice_ids, _queue_advance),
             (delivery.claim_stale_deliveries, delivery_ids, delivery.enqueue),
         ):
             while True:
@@ -63,8 +64,8 @@ def _queue_advance(notice_ids: list[int]) -> None:
 @shared_task(name="notices.advance_notices", ignore_result=True)
 def advance_notices(notice_ids: list[int]) -> list[str]:
     """Do what is due for each notice; each in its own transaction, so one failure leaves the rest done."""
-    with audit_context(AuditEntry.Source.TASK, actor_label=services.SWEEP_LABEL):
-        return [services.advance_notice(notice_id=notice_id) for notice_id in notice_ids]
+    with audit_context(AuditEntry.Source.TASK, actor_label=sweep_claims.SWEEP_LABEL):
+        return [lapses.advance_notice(notice_id=notice_id) for notice_id in notice_ids]
 
 
 @shared_task(name="notices.send_delivery", bind=True, ignore_result=True, max_retries=8)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from tracker.timeline import TimelineEvent
+from tracker.core.timeline import TimelineEvent
 
 from .models import InboundMail, Notice, Notification, PlatformReply, Rebuttal, Sanction
 

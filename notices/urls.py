@@ -14,6 +14,7 @@ urlpatterns = [
     path("notices/sanctions/<int:pk>/state/", views.sanction_state, name="notices-sanction-state"),
     path("cases/<int:pk>/notices/send/", views.case_send_notice, name="notices-case-send"),
     path("cases/<int:pk>/notices/record/", views.case_record_past_notice, name="notices-case-record"),
+    path("platforms/<int:pk>/escalation-policy/", views.escalation_policy, name="platforms-escalation-policy"),
     path("notifications/", views.notification_list, name="notifications-list"),
     path("notifications/<int:pk>/", views.notification_open, name="notifications-open"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notifications-read"),

@@ -4,6 +4,7 @@ again whatever door called them."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
@@ -15,17 +16,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tracker import audit
-from tracker.csv_export import stream_csv
-from tracker.errors import DomainError, show_on_form
-from tracker.models import Case
-from tracker.services.evidence import open_stored
+from platforms.models import Platform
+from tracker.cases.models import Case
+from tracker.core import audit
+from tracker.core.csv_export import stream_csv
+from tracker.core.errors import DomainError, show_on_form
+from tracker.evidence.services import open_stored
 
+from . import ladder, replies, selectors, sending
 from . import rebuttals as rebuttal_services
 from . import sanctions as sanction_services
-from . import selectors, services
 from .filters import NoticeFilter
-from .forms import DecideRebuttalForm, PastNoticeForm, RebuttalForm, ReplyForm, SanctionStateForm, SendNoticeForm
+from .forms import (
+    DecideRebuttalForm,
+    EscalationPolicyForm,
+    PastNoticeForm,
+    RebuttalForm,
+    ReplyForm,
+    SanctionStateForm,
+    SendNoticeForm,
+)
 from .models import (
     Delivery,
     EscalationStep,
@@ -104,7 +114,7 @@ def notice_detail(request, pk):
             rebuttal.form = DecideRebuttalForm(auto_id=f"id_rebuttal{rebuttal.pk}_%s")
     sanction = selectors.sanction_of(notice) if user.has_perm("notices.view_sanction") else None
     if sanction is not None:
-        _add_sanction_form(sanction, user)
+        add_sanction_form(sanction, user)
     return render(
         request,
         "notices/notice_detail.html",
@@ -130,7 +140,7 @@ def notice_detail(request, pk):
 def notice_confirm(request, pk):
     notice = get_object_or_404(Notice, pk=pk)
     try:
-        notice = services.confirm_prepared_notice(notice=notice, actor=request.user)
+        notice = sending.confirm_prepared_notice(notice=notice, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -169,8 +179,6 @@ def attachment_download(request, kind, pk):
     if model is None:
         raise Http404
     if not request.user.has_perm(permission):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     attachment = get_object_or_404(model.objects.select_related("file"), pk=pk)
     content_type = attachment.file.content_type
@@ -201,7 +209,7 @@ def notice_reply(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            reply = services.record_platform_reply(
+            reply = replies.record_platform_reply(
                 notice=notice,
                 actor=request.user,
                 received_at=data["received_at"],
@@ -290,14 +298,14 @@ def _case(pk) -> Case:
 def case_send_notice(request, pk):
     case = _case(pk)
     try:
-        step = services.next_step_for(case)
+        step = ladder.next_step_for(case)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("cases-detail", case.pk)
     form = SendNoticeForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
-            notice = services.send_notice(case=case, actor=request.user, items=list(form.cleaned_data["items"]))
+            notice = sending.send_notice(case=case, actor=request.user, items=list(form.cleaned_data["items"]))
         except DomainError as exc:
             show_on_form(form, exc)
         else:
@@ -307,7 +315,7 @@ def case_send_notice(request, pk):
                 % {"step": notice.step.name, "reference": notice.reference, "to": ", ".join(notice.recipients)},
             )
             return redirect("notices-detail", notice.pk)
-    rule = services.deadline_rule(step, "urgent"), services.deadline_rule(step, "normal")
+    rule = ladder.deadline_rule(step, "urgent"), ladder.deadline_rule(step, "normal")
     return render(
         request,
         "notices/send_form.html",
@@ -326,7 +334,7 @@ def case_send_notice(request, pk):
 def case_record_past_notice(request, pk):
     case = _case(pk)
     try:
-        policy = services.policy_for(case.platform)
+        policy = ladder.policy_for(case.platform)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("cases-detail", case.pk)
@@ -335,7 +343,7 @@ def case_record_past_notice(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            notice = services.record_past_notice(
+            notice = sending.record_past_notice(
                 case=case,
                 actor=request.user,
                 sent_at=data["sent_at"],
@@ -355,7 +363,7 @@ def case_record_past_notice(request, pk):
     return render(request, "notices/past_notice_form.html", {"case": case, "form": form})
 
 
-def _add_sanction_form(sanction: Sanction, user) -> None:
+def add_sanction_form(sanction: Sanction, user) -> None:
     next_states = sorted(sanction_services.SANCTION_TRANSITIONS.get(sanction.state, ()))
     sanction.form = (
         SanctionStateForm(sanction=sanction, next_states=next_states)
@@ -453,3 +461,26 @@ def notification_read_all(request):
         % {"count": count},
     )
     return _back(request, fallback=("notifications-list",))
+
+
+@login_required
+@require_POST
+def escalation_policy(request, pk):
+    platform = get_object_or_404(Platform, pk=pk)
+    if not request.user.has_perm("notices.change_escalationpolicy"):
+        raise PermissionDenied
+    form = EscalationPolicyForm(request.POST, platform=platform)
+    if form.is_valid():
+        try:
+            policy = ladder.assign_escalation_policy(
+                platform=platform, policy=form.cleaned_data["policy"], actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(platform)s now follows %(policy)s.") % {"platform": platform, "policy": policy}
+            )
+    else:
+        messages.error(request, _("Choose an escalation policy from the list."))
+    return redirect("platforms-detail", platform.pk)

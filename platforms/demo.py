@@ -9,10 +9,23 @@ contacts whose address we do not know are left out rather than guessed.
 
 from datetime import date
 
-from blocking.demo import TELEGRAM_NAMES
-
 from . import services
 from .models import GovernmentAdvisory, Platform, UrlRules
+
+# The 11 DNS names of Telegram's web service that ISPs were told to block on 14 July 2017.
+TELEGRAM_NAMES = [
+    "t.me",
+    "telegram.me",
+    "telegram.org",
+    "core.telegram.org",
+    "desktop.telegram.org",
+    "macos.telegram.org",
+    "web.telegram.org",
+    "venus.web.telegram.org",
+    "pluto.web.telegram.org",
+    "flora.web.telegram.org",
+    "flora-1.web.telegram.org",
+]
 
 PLATFORMS = [
     {

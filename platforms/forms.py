@@ -1,10 +1,7 @@
 """Forms of the platform registry. They only read input; the services validate and save it."""
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-
-from notices.models import EscalationPolicy
 
 from .models import AdvisoryReason, GovernmentAdvisory, Platform, PlatformContact, UrlRules
 
@@ -52,19 +49,6 @@ class NamesForm(forms.Form):
 class TrustedFlaggerForm(forms.Form):
     since = forms.DateField(label=_("Trusted flagger since"), widget=DateInput())
     granted_by = forms.CharField(label=_("Granted by (at the platform)"), max_length=200)
-
-
-class EscalationPolicyForm(forms.Form):
-    policy = forms.ModelChoiceField(
-        queryset=None, label=_("Escalation policy"), empty_label=None, help_text=_("the ladder its notices climb")
-    )
-
-    def __init__(self, *args, platform, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The default, and ladders no other platform has taken.
-        self.fields["policy"].queryset = EscalationPolicy.objects.filter(
-            Q(platform__isnull=True) | Q(platform=platform)
-        ).order_by("-is_default", "name")
 
 
 class ContactForm(forms.Form):

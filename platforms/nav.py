@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from tracker.navigation import NavEntry
+from tracker.core.navigation import NavEntry
 
 ENTRIES = [
     NavEntry(_("Platforms"), "platforms-list", "platforms.view_platform", order=30),

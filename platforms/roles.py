@@ -3,7 +3,7 @@
 Administrators get every permission and auditors every view permission automatically; ISPs get nothing here.
 """
 
-from tracker.models.accounts import Role
+from tracker.core.models import Role
 
 VIEW = [
     "platforms.view_platform",

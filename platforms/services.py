@@ -24,11 +24,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from blocking.names import parse_names
-from tracker import audit
-from tracker.canonical import InvalidItem, normalise_host
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
-from tracker.models import AuditEntry
+from tracker.core import audit
+from tracker.core.canonical import InvalidItem, normalise_host
+from tracker.core.dns_names import parse_names
+from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.core.models import AuditEntry
 
 from .models import (
     AdvisoryReason,

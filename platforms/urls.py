@@ -9,7 +9,6 @@ urlpatterns = [
     path("platforms/<int:pk>/edit/", views.platform_edit, name="platforms-edit"),
     path("platforms/<int:pk>/names/", views.platform_names, name="platforms-names"),
     path("platforms/<int:pk>/trusted-flagger/", views.trusted_flagger, name="platforms-trusted-flagger"),
-    path("platforms/<int:pk>/escalation-policy/", views.escalation_policy, name="platforms-escalation-policy"),
     path("platforms/<int:platform_pk>/contacts/new/", views.contact_edit, name="platforms-contact-new"),
     path("platforms/contacts/<int:pk>/", views.contact_edit, name="platforms-contact-edit"),
     path("platforms/contacts/<int:pk>/deactivate/", views.contact_deactivate, name="platforms-contact-deactivate"),

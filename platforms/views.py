@@ -12,18 +12,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from notices import services as notice_services
-from tracker import audit
-from tracker.csv_export import stream_csv
-from tracker.errors import DomainError, show_on_form
-from tracker.models import AuditEntry, Case
+from tracker.core import audit
+from tracker.core.csv_export import stream_csv
+from tracker.core.errors import DomainError, show_on_form
+from tracker.core.models import AuditEntry
+from tracker.core.panels import page_panels
 
 from . import services
 from .api import AdvisoryFilter, PlatformFilter
 from .forms import (
     AdvisoryForm,
     ContactForm,
-    EscalationPolicyForm,
     LiftAdvisoryForm,
     NamesForm,
     PlatformForm,
@@ -48,7 +47,8 @@ def platform_rows():
     return Platform.objects.annotate(
         host_count=_count(PlatformHost.objects.filter(platform=OuterRef("pk"))),
         domain_count=_count(PlatformDomain.objects.filter(platform=OuterRef("pk"))),
-        case_count=_count(Case.objects.filter(platform=OuterRef("pk"))),
+        # Cases sit above the registry; their relation to a platform is named "cases" on Platform.
+        case_count=_count(Platform._meta.get_field("cases").related_model.objects.filter(platform=OuterRef("pk"))),
         advisories_in_force=_count(in_force),
     ).order_by("name")
 
@@ -93,28 +93,17 @@ def platform_detail(request, pk):
         if request.user.has_perm("platforms.view_governmentadvisory")
         else None
     )
-    cases = (
-        platform.cases.select_related("owner").order_by("-opened_at")[:50]
-        if request.user.has_perm("tracker.view_case")
-        else None
-    )
-    policy = notice_services.policy_for(platform) if request.user.has_perm("notices.view_escalationpolicy") else None
     return render(
         request,
         "platforms/platform_detail.html",
         {
             "platform": platform,
-            "policy": policy,
-            "policy_steps": policy.steps.all() if policy else [],
-            "policy_form": EscalationPolicyForm(platform=platform, initial={"policy": policy})
-            if request.user.has_perm("notices.change_escalationpolicy")
-            else None,
             "country_name": services.country_names().get(platform.home_country, ""),
             "hosts": platform.hosts.all(),
             "domains": platform.domains.all(),
             "contacts_by_role": by_role,
             "advisories": advisories,
-            "cases": cases,
+            "panels": page_panels(request, "platform", platform),
             "history": platform_history(platform, [c.pk for c in contacts]),
             "trusted_flagger_form": TrustedFlaggerForm(),
         },
@@ -199,28 +188,6 @@ def trusted_flagger(request, pk):
             messages.success(request, _("Trusted flagger status recorded."))
     else:
         messages.error(request, _("Give the date and who granted it."))
-    return redirect("platforms-detail", platform.pk)
-
-
-@login_required
-@require_POST
-def escalation_policy(request, pk):
-    platform = get_object_or_404(Platform, pk=pk)
-    _require(request, "notices.change_escalationpolicy")
-    form = EscalationPolicyForm(request.POST, platform=platform)
-    if form.is_valid():
-        try:
-            policy = notice_services.assign_escalation_policy(
-                platform=platform, policy=form.cleaned_data["policy"], actor=request.user
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request, _("%(platform)s now follows %(policy)s.") % {"platform": platform, "policy": policy}
-            )
-    else:
-        messages.error(request, _("Choose an escalation policy from the list."))
     return redirect("platforms-detail", platform.pk)
 
 

@@ -63,7 +63,7 @@ def pytest_ignore_collect(collection_path, config):
 
 
 SEEDS = [
-    ("tracker.migrations.0004_categories_and_text_search", "seed_categories"),
+    ("tracker.core.migrations.0004_categories_and_text_search", "seed_categories"),
     ("platforms.migrations.0003_advisory_reasons", "seed"),
 ]
 
@@ -132,7 +132,7 @@ def celery_worker_process(transactional_db):
     """
     require_postgresql()
     require_redis()
-    from tracker.celery import app
+    from tracker.conf.celery import app
 
     node = f"test-{uuid.uuid4().hex[:8]}@localhost"
     env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE}
@@ -143,7 +143,7 @@ def celery_worker_process(transactional_db):
             "-m",
             "celery",
             "-A",
-            "tracker",
+            "tracker.conf",
             "worker",
             "--pool",
             "solo",

@@ -4,7 +4,9 @@ import factory
 from django.contrib.auth.models import Group
 
 from platforms.models import Platform, PlatformContact, PlatformDomain, PlatformHost
-from tracker.models import Case, Category, FlaggedItem, User
+from tracker.cases.models import Case
+from tracker.core.models import User
+from tracker.items.models import Category, FlaggedItem
 
 PASSWORD = "correct horse battery staple"
 

@@ -6,7 +6,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from platforms.models import Platform, PlatformHost, UrlRules
-from tracker.models import Category
+from tracker.items.models import Category
 
 REGISTRY = {
     "telegram": ("Telegram", UrlRules.TELEGRAM, ["t.me", "telegram.me", "telegram.dog"]),

@@ -2,7 +2,7 @@
 
 from email.message import EmailMessage
 
-from notices import services
+from notices import sending
 from notices.models import Delivery, Notice
 from tests.factories import make_user
 from tests.factories_notices import case_with_items
@@ -11,7 +11,7 @@ from tests.factories_notices import case_with_items
 def sent_notice(*, contacts: int = 1, count: int = 1) -> Notice:
     """A notice sent by a liaison officer, its deliveries accepted by the receiving server."""
     case, _items = case_with_items(count=count, contacts=contacts)
-    notice = services.send_notice(case=case, actor=make_user("liaison_officer"))
+    notice = sending.send_notice(case=case, actor=make_user("liaison_officer"))
     Delivery.objects.filter(notice=notice).update(state=Delivery.State.SENT)
     return notice
 

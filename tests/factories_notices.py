@@ -13,7 +13,8 @@ from tests.factories import (
     PlatformFactory,
     make_user,
 )
-from tracker.models import CaseItem, FlaggedItem
+from tracker.cases.models import CaseItem
+from tracker.items.models import FlaggedItem
 
 _ladder_migration = importlib.import_module("notices.migrations.0002_default_ladder_and_sweep_schedule")
 

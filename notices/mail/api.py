@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from notices import inbound
 from notices.models import DeliveryReport, InboundMail
-from tracker.errors import DomainError
+from tracker.core.errors import DomainError
 
 from .filters import InboundMailFilter
 from .views import check_file, raw_download_response, read_upload, triage_first

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from notices import inbound
 from notices.models import InboundMail
-from tracker.csv_export import stream_csv
-from tracker.errors import DomainError, show_on_form
-from tracker.services.evidence import open_stored
+from tracker.core.csv_export import stream_csv
+from tracker.core.errors import DomainError, show_on_form
+from tracker.evidence.services import open_stored
 
 from .filters import InboundMailFilter
 from .forms import DismissForm, MatchForm, UploadForm

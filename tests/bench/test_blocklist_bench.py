@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from blocking import exports, services
 from blocking.models import BlocklistChange, BlocklistEntry, BlocklistVersion, BlockOrder
-from blocking.names import BlockedName
 from tests.services import require_postgresql
+from tracker.core.dns_names import BlockedName
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
@@ -119,7 +119,7 @@ def test_rpz_export_rate_and_memory_beside_copy_and_a_small_diff(supervisor):
     BlocklistVersion.objects.create(serial=1, order=order, names_in_force=NAMES, added=NAMES)
     print(f"\nloaded {NAMES:,} names ({len(real):,} real) in {time.perf_counter() - started:.0f} s")
 
-    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "tracker.settings"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "tracker.conf.settings"}
     child = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     result = json.loads(child.stdout.strip().splitlines()[-1])
     lines = NAMES + NAMES // 10  # subtrees give two lines

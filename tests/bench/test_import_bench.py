@@ -20,7 +20,7 @@ from django.db import connection
 from tests.factories_imports import csv_upload, mixed_urls, platforms, terrorism
 from tests.services import require_postgresql
 from tracker.imports import services
-from tracker.models import FlaggedItem, Sighting
+from tracker.items.models import FlaggedItem, Sighting
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 

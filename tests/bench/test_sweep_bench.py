@@ -36,13 +36,15 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from notices import delivery, services, tasks
+from notices import delivery, lapses, notifications, references, sending, sweep, tasks
 from notices.models import Delivery, Notice, NoticeItem
 from tests.factories import CaseFactory, make_user
 from tests.factories_notices import case_with_items
 from tests.services import require_postgresql
-from tracker.audit import audit_context
-from tracker.models import AuditEntry, Case, CaseItem, FlaggedItem
+from tracker.cases.models import Case, CaseItem
+from tracker.core.audit import audit_context
+from tracker.core.models import AuditEntry
+from tracker.items.models import FlaggedItem
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
@@ -94,7 +96,7 @@ class Templates:
 
     def __init__(self, officer):
         case, (item,) = case_with_items(count=1, urgency="urgent")
-        notice = services.send_notice(case=case, actor=officer, now=NOW - timedelta(hours=5))
+        notice = sending.send_notice(case=case, actor=officer, now=NOW - timedelta(hours=5))
         self.case, self.item, self.notice = case, item, notice
         self.notice_item = NoticeItem.objects.get(notice=notice)
         self.case_item = CaseItem.objects.get(case=case, item=item)
@@ -275,8 +277,8 @@ _allocated = []
 def advance(notice_id: int) -> str:
     """What the advance_notice task does, at the sweep's instant."""
     started = time.perf_counter()
-    with audit_context(AuditEntry.Source.TASK, actor_label=services.SWEEP_LABEL):
-        outcome = services.advance_notice(notice_id=notice_id, now=NOW)
+    with audit_context(AuditEntry.Source.TASK, actor_label=sweep.SWEEP_LABEL):
+        outcome = lapses.advance_notice(notice_id=notice_id, now=NOW)
     finished = time.perf_counter()
     if _allocated:  # the reference row stays locked from its allocation until the transaction commits
         LOCKS.append((finished - _allocated.pop(), finished - started))
@@ -284,7 +286,7 @@ def advance(notice_id: int) -> str:
     return outcome
 
 
-def allocate_reference_timed(at, *, original=services.allocate_reference):
+def allocate_reference_timed(at, *, original=references.allocate_reference):
     _allocated.append(time.perf_counter())
     return original(at)
 
@@ -320,8 +322,8 @@ def test_one_sweep_over_a_million_open_notices(monkeypatch):
     # No broker: count what would have been queued after each commit.
     monkeypatch.setattr(tasks.advance_notices, "delay", lambda ids: queued.update(advance_tasks=1, advance=len(ids)))
     monkeypatch.setattr(delivery, "enqueue", lambda ids: queued.update(deliveries=len(ids)))
-    monkeypatch.setattr(services, "_queue_notification_email", lambda pk: queued.update(notifications=1))
-    monkeypatch.setattr(services, "allocate_reference", allocate_reference_timed)
+    monkeypatch.setattr(notifications, "_queue_notification_email", lambda pk: queued.update(notifications=1))
+    monkeypatch.setattr(sending, "allocate_reference", allocate_reference_timed)
     officer = make_user("liaison_officer")
     templates = Templates(officer)
     batch, budget = settings.NOTICES_SWEEP_BATCH, settings.NOTICES_SWEEP_BUDGET_SECONDS

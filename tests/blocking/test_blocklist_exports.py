@@ -11,9 +11,9 @@ from django.test import override_settings
 
 from blocking import exports, services, signing
 from blocking.models import BlockOrder
-from blocking.names import parse_names
 from tests.factories_blocking import order_in_force
 from tests.services import require_program
+from tracker.core.dns_names import parse_names
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,7 +117,7 @@ def test_diff_lists_names_added_and_removed_between_versions(supervisor, second_
 
 
 def test_a_diff_beyond_the_latest_version_is_refused(in_force):
-    from tracker.errors import DomainError
+    from tracker.core.errors import DomainError
 
     with pytest.raises(DomainError, match="<= 1"):
         exports.get_diff(0, 7)

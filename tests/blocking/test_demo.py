@@ -8,7 +8,7 @@ import pytest
 from blocking import demo
 from blocking.models import BlocklistVersion, BlockOrder, OrderRecipient
 from tests.factories import CaseFactory, PlatformFactory
-from tracker import demo_users
+from tracker.core import demo as demo_users
 
 pytestmark = pytest.mark.django_db
 

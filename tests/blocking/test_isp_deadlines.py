@@ -17,7 +17,7 @@ from notices.tasks import send_notification_email
 from tests.factories import CaseFactory
 from tests.factories_blocking import ISPFactory, isp_user, order_in_force
 from tests.factories_notices import ladder
-from tracker.models import AuditEntry
+from tracker.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

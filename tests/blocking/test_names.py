@@ -2,8 +2,8 @@
 
 import pytest
 
-from blocking.names import BlockedName, normalise_name, parse_names
-from tracker.errors import DomainError
+from tracker.core.dns_names import BlockedName, normalise_name, parse_names
+from tracker.core.errors import DomainError
 
 
 @pytest.mark.parametrize(

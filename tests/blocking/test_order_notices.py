@@ -12,12 +12,12 @@ from rest_framework.authtoken.models import Token
 from blocking import demo, services, views
 from blocking.models import BlockOrder, OrderRecipient
 from blocking.tasks import send_order_email
-from notices import services as notice_services
+from notices import sending
 from tests.factories import PlatformFactory
 from tests.factories_blocking import ISPFactory, isp_user, order_in_force
 from tests.factories_notices import case_with_items
-from tracker import demo_users
-from tracker.errors import DomainError
+from tracker.core import demo as demo_users
+from tracker.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,7 @@ SENT = [datetime(2016, 3, 29, 3, tzinfo=UTC), datetime(2016, 9, 1, 3, tzinfo=UTC
 def case_with_notices(officer, *, dates=SENT, platform=None):
     """A case whose notices were sent on `dates` (recorded afterwards), oldest first."""
     case, items = case_with_items(count=1, platform=platform)
-    notices = [
-        notice_services.record_past_notice(case=case, actor=officer, sent_at=sent_at, items=items) for sent_at in dates
-    ]
+    notices = [sending.record_past_notice(case=case, actor=officer, sent_at=sent_at, items=items) for sent_at in dates]
     return case, notices
 
 
@@ -46,7 +44,7 @@ def draft(actor, **kw):
 
 def test_an_order_from_a_proposal_cites_the_cases_sent_notices_oldest_first(supervisor, liaison_officer):
     case, notices = case_with_notices(liaison_officer)
-    notice_services.prepare_notice(case=case, actor=liaison_officer, items=[notices[0].notice_items.get().item])
+    sending.prepare_notice(case=case, actor=liaison_officer, items=[notices[0].notice_items.get().item])
     proposal = services.propose_block(case=case, reason="ladder ran out")
     order = draft(supervisor, proposal=proposal)
     assert list(order.notices.order_by("sent_at")) == notices  # not the one prepared and never sent
@@ -59,9 +57,7 @@ def test_notices_of_another_case_or_never_sent_are_refused_and_nothing_saved(sup
     with pytest.raises(DomainError) as error:
         draft(supervisor, case=case, notices=[notices[0], others[0]])
     assert error.value.fields["notices"] == [f"{others[0].reference} is a notice of another case."]
-    prepared = notice_services.prepare_notice(
-        case=case, actor=liaison_officer, items=[notices[0].notice_items.get().item]
-    )
+    prepared = sending.prepare_notice(case=case, actor=liaison_officer, items=[notices[0].notice_items.get().item])
     with pytest.raises(DomainError, match="was never sent"):
         draft(supervisor, case=case, notices=[prepared])
     assert not BlockOrder.objects.exists()
@@ -168,7 +164,7 @@ def test_a_demo_order_loaded_before_its_notices_gets_them_on_the_next_load(liais
     demo.load(io.StringIO())
     block = BlockOrder.objects.get(kind=BlockOrder.Kind.BLOCK)
     assert not block.notices.exists() and block.notice_references.startswith("six notices")
-    notice = notice_services.record_past_notice(case=case, actor=liaison_officer, sent_at=SENT[0], items=items)
+    notice = sending.record_past_notice(case=case, actor=liaison_officer, sent_at=SENT[0], items=items)
     demo.load(io.StringIO())
     block.refresh_from_db()
     assert list(block.notices.all()) == [notice] and block.notice_references == ""

@@ -12,8 +12,8 @@ from blocking.models import BlocklistEntry, BlocklistVersion, BlockOrder, BlockP
 from blocking.tasks import run_sweep, send_order_email
 from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
 from tests.factories_blocking import ISPFactory, approved_order, order_in_force
-from tracker.audit import history
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.core.audit import history
+from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
 

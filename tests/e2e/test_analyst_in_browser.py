@@ -6,7 +6,9 @@ import hashlib
 import pytest
 
 from tests.factories_content import telegram
-from tracker.models import Case, Evidence, FlaggedItem
+from tracker.cases.models import Case
+from tracker.evidence.models import Evidence
+from tracker.items.models import FlaggedItem
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

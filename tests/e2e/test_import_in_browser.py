@@ -6,7 +6,8 @@ import time
 import pytest
 
 from tests.factories_imports import mixed_urls, platforms, terrorism
-from tracker.models import FlaggedItem, ItemImport
+from tracker.imports.models import ItemImport
+from tracker.items.models import FlaggedItem
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

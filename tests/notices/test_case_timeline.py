@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from notices import rebuttals, services
+from notices import ladder, lapses, rebuttals, replies, sending
 from notices.timeline import case_events
 from tests.factories_notices import case_with_items
-from tracker.timeline import case_timeline
+from tracker.cases.timeline import case_timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +19,14 @@ START = datetime.fromisoformat("2017-03-29T09:00:00+07:00")
 
 def run_case(liaison_officer, supervisor, count):
     case, items = case_with_items(count=count, urgency="normal")
-    step = services.next_step_for(case)
+    step = ladder.next_step_for(case)
     step.sanction_amount = Decimal("25000000")
     step.save()
     with time_machine.travel(START, tick=False):
-        notice = services.send_notice(case=case, actor=liaison_officer)
+        notice = sending.send_notice(case=case, actor=liaison_officer)
     with time_machine.travel(notice.deadline_at - timedelta(hours=1), tick=False):
-        assert services.advance_notice(notice_id=notice.pk) == "reminded"
-        services.record_platform_reply(
+        assert lapses.advance_notice(notice_id=notice.pk) == "reminded"
+        replies.record_platform_reply(
             notice=notice,
             actor=liaison_officer,
             received_at=notice.deadline_at - timedelta(hours=2),
@@ -42,7 +42,7 @@ def run_case(liaison_officer, supervisor, count):
         )
         rebuttals.decide_rebuttal(rebuttal=rebuttal, actor=supervisor, decision="upheld", reason="Incitement.")
     with time_machine.travel(notice.deadline_at, tick=False):
-        assert services.advance_notice(notice_id=notice.pk) == "sent"
+        assert lapses.advance_notice(notice_id=notice.pk) == "sent"
     return case
 
 

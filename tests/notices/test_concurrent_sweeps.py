@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from notices import delivery, services, tasks
+from notices import delivery, lapses, notifications, sending, tasks
 from notices.models import Delivery, Notice
 from tests.factories import make_user
 from tests.factories_notices import case_with_items
@@ -45,11 +45,11 @@ def test_concurrent_sweeps_and_duplicate_tasks_send_each_step_once(monkeypatch):
     # No broker here: the threads below play the workers the queued tasks would reach.
     monkeypatch.setattr(tasks, "_queue_advance", lambda ids: None)
     monkeypatch.setattr(delivery, "enqueue", lambda ids: None)
-    monkeypatch.setattr(services, "_queue_notification_email", lambda pk: None)
+    monkeypatch.setattr(notifications, "_queue_notification_email", lambda pk: None)
     officer = make_user("liaison_officer")
     for _ in range(6):
         case, _items = case_with_items(count=2)
-        services.send_notice(case=case, actor=officer, now=START)
+        sending.send_notice(case=case, actor=officer, now=START)
     first_round = set(Notice.objects.values_list("pk", flat=True))
     Delivery.objects.update(state=Delivery.State.SENT, next_attempt_at=None)  # the first notices went out
     due = START + timedelta(hours=4)
@@ -58,7 +58,7 @@ def test_concurrent_sweeps_and_duplicate_tasks_send_each_step_once(monkeypatch):
     claimed = sorted(pk for claim in claims for pk in claim)
     assert claimed == sorted(first_round)  # every due notice handed out, none twice
 
-    outcomes = in_threads(4, lambda: [services.advance_notice(notice_id=pk, now=due) for pk in sorted(first_round)])
+    outcomes = in_threads(4, lambda: [lapses.advance_notice(notice_id=pk, now=due) for pk in sorted(first_round)])
     assert sorted(o for run in outcomes for o in run if o) == ["sent"] * 6
     follow_ups = Notice.objects.exclude(pk__in=first_round)
     assert follow_ups.count() == 6 and set(follow_ups.values_list("previous", flat=True)) == first_round

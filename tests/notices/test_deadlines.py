@@ -7,7 +7,7 @@ import holidays
 import pytest
 from django.utils import translation
 
-from notices.deadlines import (
+from tracker.core.deadlines import (
     DeadlineRule,
     InvalidDeadlineRule,
     business_time_between,

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from notices import demo
 from notices.models import Delivery, Notice
-from notices.services import SWEEP_LABEL
+from notices.sweep import SWEEP_LABEL
 from notices.tasks import run_sweep
-from tracker.demo import CASE_TITLE
-from tracker.models import Case
-from tracker.timeline import case_timeline
+from tracker.cases.demo import CASE_TITLE
+from tracker.cases.models import Case
+from tracker.cases.timeline import case_timeline
 
 pytestmark = pytest.mark.django_db
 

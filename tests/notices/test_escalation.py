@@ -9,12 +9,14 @@ import time_machine
 from django.core import mail
 
 from blocking.models import BlockProposal
-from notices import delivery, services
+from notices import delivery, lapses, replies, sending
 from notices.models import Delivery, Notice, NoticeItem, Notification
 from notices.tasks import run_sweep
 from tests.factories_notices import case_with_items, ladder
-from tracker.errors import DomainError, TransitionNotAllowed
-from tracker.models import AuditEntry, Case, FlaggedItem
+from tracker.cases.models import Case
+from tracker.core.errors import DomainError, TransitionNotAllowed
+from tracker.core.models import AuditEntry
+from tracker.items.models import FlaggedItem
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +27,7 @@ def sweep_at(at) -> list[str]:
     """One beat of the sweep at `at`, with the tasks it hands out run in place, and the mail they queue sent."""
     with time_machine.travel(at, tick=False):
         claimed = run_sweep()["notices"]
-        done = [services.advance_notice(notice_id=notice_id) for notice_id in claimed]
+        done = [lapses.advance_notice(notice_id=notice_id) for notice_id in claimed]
         for queued in Delivery.objects.filter(state=Delivery.State.QUEUED).values_list("pk", flat=True):
             delivery.send_delivery(delivery_id=queued)
     return done
@@ -48,7 +50,7 @@ def latest(case) -> Notice:
 def test_unanswered_notices_climb_the_six_step_ladder_to_a_block_proposal(liaison_officer):
     case, _items = case_with_items(count=2, urgency="urgent")
     with time_machine.travel(START, tick=False):
-        first = services.send_notice(case=case, actor=liaison_officer)
+        first = sending.send_notice(case=case, actor=liaison_officer)
         delivery.send_delivery(delivery_id=first.deliveries.get().pk)
     outcomes = []
     for _step in range(3):
@@ -60,7 +62,7 @@ def test_unanswered_notices_climb_the_six_step_ladder_to_a_block_proposal(liaiso
     assert final.step.name == "Final warning" and final.status == Notice.Status.PREPARED
     assert Notification.objects.filter(kind=Notification.Kind.STEP_PREPARED, notice=final, user=case.owner).exists()
     with time_machine.travel(final.prepared_at + timedelta(minutes=30), tick=False):
-        services.confirm_prepared_notice(notice=final, actor=liaison_officer)
+        sending.confirm_prepared_notice(notice=final, actor=liaison_officer)
     final.refresh_from_db()
     assert sweep_at(final.deadline_at - timedelta(seconds=1)) == ["reminded"]  # the owner, 2 h before
     assert sweep_at(final.deadline_at) == ["block_proposed"]
@@ -86,9 +88,9 @@ def test_unanswered_notices_climb_the_six_step_ladder_to_a_block_proposal(liaiso
 def test_a_partial_reply_stops_escalation_for_the_resolved_items_only(liaison_officer):
     case, (removed, restricted, ignored) = case_with_items(count=3, urgency="urgent")
     with time_machine.travel(START, tick=False):
-        first = services.send_notice(case=case, actor=liaison_officer)
+        first = sending.send_notice(case=case, actor=liaison_officer)
     with time_machine.travel(START + timedelta(hours=1), tick=False):
-        services.record_platform_reply(
+        replies.record_platform_reply(
             notice=first,
             actor=liaison_officer,
             received_at=START + timedelta(minutes=50),
@@ -109,7 +111,7 @@ def test_a_partial_reply_stops_escalation_for_the_resolved_items_only(liaison_of
     assert ignored.display in reminder.body and removed.display not in reminder.body
 
     with pytest.raises(TransitionNotAllowed, match=f"{reminder.reference} followed it; record the reply there"):
-        services.record_platform_reply(
+        replies.record_platform_reply(
             notice=first,
             actor=liaison_officer,
             received_at=first.deadline_at,
@@ -118,7 +120,7 @@ def test_a_partial_reply_stops_escalation_for_the_resolved_items_only(liaison_of
             outcomes={},
         )
     with time_machine.travel(reminder.sent_at + timedelta(hours=1), tick=False):
-        services.record_platform_reply(
+        replies.record_platform_reply(
             notice=reminder,
             actor=liaison_officer,
             received_at=reminder.sent_at + timedelta(hours=1),
@@ -131,7 +133,7 @@ def test_a_partial_reply_stops_escalation_for_the_resolved_items_only(liaison_of
     assert sweep_at(reminder.deadline_at + timedelta(days=1)) == []
     assert Notice.objects.filter(case=case).count() == 2
     with pytest.raises(TransitionNotAllowed, match="takes no more replies"):
-        services.record_platform_reply(
+        replies.record_platform_reply(
             notice=reminder,
             actor=liaison_officer,
             received_at=reminder.deadline_at,
@@ -144,9 +146,9 @@ def test_a_partial_reply_stops_escalation_for_the_resolved_items_only(liaison_of
 def test_a_refusal_needs_a_reason_and_keeps_the_item_on_the_ladder(liaison_officer):
     case, (item,) = case_with_items(count=1)
     with time_machine.travel(START, tick=False):
-        notice = services.send_notice(case=case, actor=liaison_officer)
+        notice = sending.send_notice(case=case, actor=liaison_officer)
         with pytest.raises(DomainError, match="needs the platform's reason"):
-            services.record_platform_reply(
+            replies.record_platform_reply(
                 notice=notice,
                 actor=liaison_officer,
                 received_at=START,
@@ -154,7 +156,7 @@ def test_a_refusal_needs_a_reason_and_keeps_the_item_on_the_ladder(liaison_offic
                 summary="no",
                 outcomes={item.pk: "refused"},
             )
-        services.record_platform_reply(
+        replies.record_platform_reply(
             notice=notice,
             actor=liaison_officer,
             received_at=START,
@@ -174,7 +176,7 @@ def test_a_refusal_needs_a_reason_and_keeps_the_item_on_the_ladder(liaison_offic
 def test_the_deadline_lapses_exactly_at_its_instant(liaison_officer, offset, expected):
     case, _items = case_with_items(count=1, urgency="normal")
     with time_machine.travel(START, tick=False):
-        notice = services.send_notice(case=case, actor=liaison_officer)
+        notice = sending.send_notice(case=case, actor=liaison_officer)
     assert notice.deadline_at == START + timedelta(hours=24)
     assert notice.owner_reminders_done == 1  # 24 h before the deadline is the moment it was sent
     assert sweep_at(notice.deadline_at - timedelta(hours=2, seconds=1)) == []
@@ -189,13 +191,13 @@ def test_the_owner_is_reminded_in_the_app_and_by_email_before_the_deadline(
 ):
     case, _items = case_with_items(count=1, urgency="normal", owner=liaison_officer)
     with time_machine.travel(START, tick=False):
-        notice = services.send_notice(case=case, actor=liaison_officer)
+        notice = sending.send_notice(case=case, actor=liaison_officer)
     with (
         time_machine.travel(notice.deadline_at - timedelta(hours=2), tick=False),
         django_capture_on_commit_callbacks() as callbacks,
     ):
-        assert services.advance_notice(notice_id=notice.pk) == "reminded"
-        assert services.advance_notice(notice_id=notice.pk) == ""
+        assert lapses.advance_notice(notice_id=notice.pk) == "reminded"
+        assert lapses.advance_notice(notice_id=notice.pk) == ""
     reminder = Notification.objects.get(user=liaison_officer, kind=Notification.Kind.DEADLINE_REMINDER)
     assert notice.reference in reminder.title and "2 h" in reminder.title
     assert len(callbacks) == 1  # its email, queued after commit
@@ -210,14 +212,14 @@ def test_a_second_sweep_at_the_same_instant_changes_nothing(liaison_officer):
     for _ in range(3):
         case, _items = case_with_items(count=2)
         with time_machine.travel(START, tick=False):
-            services.send_notice(case=case, actor=liaison_officer)
+            sending.send_notice(case=case, actor=liaison_officer)
     due = START + timedelta(hours=4)
     assert sweep_at(due) == ["sent", "sent", "sent"]
     before = state()
     assert sweep_at(due) == []
     with time_machine.travel(due, tick=False):
         for notice_id in Notice.objects.values_list("pk", flat=True):  # a duplicated task changes nothing either
-            services.advance_notice(notice_id=notice_id)
+            lapses.advance_notice(notice_id=notice_id)
     assert state() == before
 
 
@@ -228,7 +230,7 @@ def test_the_sweep_makes_the_same_queries_however_much_is_due(
     for _ in range(count):
         case, _items = case_with_items(count=1)
         with time_machine.travel(START, tick=False):
-            services.send_notice(case=case, actor=liaison_officer)
+            sending.send_notice(case=case, actor=liaison_officer)
     with time_machine.travel(START + timedelta(hours=5), tick=False), django_assert_num_queries(8):
         # select the due notices (skip locked) and lease them; the same for unfinished deliveries; a savepoint each
         result = run_sweep()
@@ -238,7 +240,7 @@ def test_the_sweep_makes_the_same_queries_however_much_is_due(
 def test_a_notice_sent_outside_the_tracker_takes_its_place_in_the_ladder(liaison_officer):
     case, items = case_with_items(count=1)
     sent_at = datetime.fromisoformat("2016-03-29T10:00:00+07:00")
-    past = services.record_past_notice(
+    past = sending.record_past_notice(
         case=case, actor=liaison_officer, sent_at=sent_at, items=items, sent_by_label="Head of Directorate"
     )
     assert past.reference == "TKD/2016/000001" and past.recorded_afterwards and past.recorded_by == liaison_officer
@@ -246,7 +248,7 @@ def test_a_notice_sent_outside_the_tracker_takes_its_place_in_the_ladder(liaison
     assert not Delivery.objects.exists()
     assert sweep_at(datetime.fromisoformat("2017-01-01T00:00:00+07:00")) == []
     assert not Delivery.objects.exists()  # never sent
-    following = services.send_notice(case=case, actor=liaison_officer, items=items)
+    following = sending.send_notice(case=case, actor=liaison_officer, items=items)
     assert following.step.position == 2
     assert past.reference in following.body
 

@@ -23,7 +23,7 @@ from notices import imap, tasks
 from notices.models import DeliveryReport, InboundMail, Notification
 from tests.factories_inbound import auto_reply_to, delivery_status, reply, reply_to, sent_notice
 from tests.services import require_postgresql, require_program, require_redis
-from tracker.models import User
+from tracker.core.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from notices import selectors, services
+from notices import notifications, selectors, sending
 from notices.models import InboundMail, Notice
 from tests.factories_notices import case_with_items
-from tracker.services.evidence import store_evidence_file
+from tracker.evidence.services import store_evidence_file
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ NOW = datetime.fromisoformat("2026-03-02T10:00:00+07:00")  # a Monday, office ho
 
 def notice_due(liaison_officer, due_in: timedelta) -> Notice:
     case, _items = case_with_items(count=1)
-    notice = services.send_notice(case=case, actor=liaison_officer, now=NOW - timedelta(days=5))
+    notice = sending.send_notice(case=case, actor=liaison_officer, now=NOW - timedelta(days=5))
     Notice.objects.filter(pk=notice.pk).update(deadline_at=NOW + due_in)
     return notice
 
@@ -55,8 +55,8 @@ def test_deadlines_are_shown_in_the_users_own_time_zone(client, make_user):
 
 def test_the_desk_shows_prepared_steps_unread_notifications_and_mail_in_triage(client, liaison_officer):
     case, _items = case_with_items(count=1)
-    prepared = services.prepare_notice(case=case)
-    services.notify(
+    prepared = sending.prepare_notice(case=case)
+    notifications.notify(
         liaison_officer, kind="step_prepared", case=case, notice=prepared, title="Confirm the final warning"
     )
     raw = store_evidence_file(SimpleUploadedFile("m.eml", b"From: someone@example.org\n\nHello\n"))
@@ -100,9 +100,11 @@ def test_the_home_page_query_count_does_not_grow_with_the_notices(
 ):
     for number in range(count):
         notice = notice_due(liaison_officer, timedelta(hours=number - 2))
-        services.notify(liaison_officer, kind="deadline_reminder", case=notice.case, notice=notice, title=f"n{number}")
+        notifications.notify(
+            liaison_officer, kind="deadline_reminder", case=notice.case, notice=notice, title=f"n{number}"
+        )
         case, _items = case_with_items(count=1)
-        services.prepare_notice(case=case)
+        sending.prepare_notice(case=case)
     client.force_login(liaison_officer)
     client.get(reverse("home"))  # warm the caches of content types and permissions
     with django_assert_num_queries(HOME_QUERIES):

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from notices import services
+from notices import ladder, notifications, replies, sending
 from notices.models import Notice, Notification, PlatformReply, Rebuttal, Sanction
 from tests.factories_notices import case_with_items
 
@@ -31,7 +31,7 @@ def as_user(api_client):
 
 def sent(liaison_officer, count=2, **kwargs):
     case, items = case_with_items(count=count, **kwargs)
-    return services.send_notice(case=case, actor=liaison_officer), items
+    return sending.send_notice(case=case, actor=liaison_officer), items
 
 
 def test_a_liaison_officer_sends_a_notice_and_reads_it_whole(as_user, liaison_officer):
@@ -113,7 +113,7 @@ def test_the_list_filters_like_the_page(as_user, liaison_officer):
 def test_list_and_detail_query_counts_do_not_grow(as_user, liaison_officer, django_assert_num_queries, count):
     for _ in range(count):
         notice, items = sent(liaison_officer, count=2)
-        services.record_platform_reply(
+        replies.record_platform_reply(
             notice=notice,
             actor=liaison_officer,
             received_at=timezone.now(),
@@ -203,7 +203,7 @@ def test_an_auditor_cannot_record_a_reply(as_user, liaison_officer, auditor):
 
 def test_a_prepared_notice_is_confirmed_once(as_user, liaison_officer):
     case, _items = case_with_items(count=1)
-    notice = services.prepare_notice(case=case)
+    notice = sending.prepare_notice(case=case)
     api = as_user(liaison_officer)
     assert api.post(f"/api/v1/notices/{notice.pk}/confirm/").json()["status"] == "sent"
     again = api.post(f"/api/v1/notices/{notice.pk}/confirm/")
@@ -270,10 +270,10 @@ def test_a_rebuttal_for_an_item_of_another_notice_is_refused(as_user, liaison_of
 
 def test_sanctions_are_listed_and_only_a_supervisor_changes_their_state(as_user, liaison_officer, supervisor):
     case, _items = case_with_items(count=1, urgency="normal")
-    step = services.next_step_for(case)
+    step = ladder.next_step_for(case)
     step.sanction_amount = Decimal("250000000")
     step.save()
-    services.send_notice(case=case, actor=liaison_officer)
+    sending.send_notice(case=case, actor=liaison_officer)
     sanction = Sanction.objects.get()
     listed = as_user(liaison_officer).get("/api/v1/sanctions/", {"case": case.pk}).json()["results"]
     assert listed[0]["amount"] == "250000000.00" and listed[0]["next_states"] == ["committed", "paid", "waived"]
@@ -288,9 +288,9 @@ def test_sanctions_are_listed_and_only_a_supervisor_changes_their_state(as_user,
 
 
 def test_notifications_are_ones_own_and_marked_read(as_user, liaison_officer, supervisor):
-    mine = services.notify(liaison_officer, kind="deadline_reminder", case=None, notice=None, title="Mine")
-    services.notify(liaison_officer, kind="step_prepared", case=None, notice=None, title="Mine too")
-    theirs = services.notify(supervisor, kind="rebuttal", case=None, notice=None, title="Theirs")
+    mine = notifications.notify(liaison_officer, kind="deadline_reminder", case=None, notice=None, title="Mine")
+    notifications.notify(liaison_officer, kind="step_prepared", case=None, notice=None, title="Mine too")
+    theirs = notifications.notify(supervisor, kind="rebuttal", case=None, notice=None, title="Theirs")
     api = as_user(liaison_officer)
     titles = [row["title"] for row in api.get("/api/v1/notifications/").json()["results"]]
     assert sorted(titles) == ["Mine", "Mine too"]

@@ -11,11 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from notices import services
+from notices import ladder, notifications, sending
 from notices.models import Notice, NoticeItem, Notification, PlatformReply, Rebuttal, Sanction
 from tests.factories import PlatformFactory
 from tests.factories_notices import case_with_items
-from tracker.models import FlaggedItem
+from tracker.items.models import FlaggedItem
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def local(value) -> str:
 
 def sent(liaison_officer, count=2, **kwargs):
     case, items = case_with_items(count=count, **kwargs)
-    return services.send_notice(case=case, actor=liaison_officer), items
+    return sending.send_notice(case=case, actor=liaison_officer), items
 
 
 def test_a_liaison_officer_sends_the_first_notice_from_the_case_page(client, liaison_officer):
@@ -217,7 +217,7 @@ def test_a_past_notice_dated_in_the_future_or_to_a_bad_address_is_a_form_error(c
 
 def test_a_prepared_step_is_confirmed_from_its_page(client, liaison_officer):
     case, _items = case_with_items(count=1)
-    notice = services.prepare_notice(case=case)
+    notice = sending.prepare_notice(case=case)
     client.force_login(liaison_officer)
     page = client.get(reverse("notices-detail", args=[notice.pk])).content.decode()
     assert 'id="confirm-notice"' in page
@@ -270,10 +270,10 @@ def test_an_empty_rebuttal_is_a_form_error(client, liaison_officer):
 
 def test_a_sanction_shows_on_the_case_page_and_a_supervisor_changes_its_state(client, liaison_officer, supervisor):
     case, _items = case_with_items(count=1, urgency="normal")
-    step = services.next_step_for(case)
+    step = ladder.next_step_for(case)
     step.sanction_amount = Decimal("500000000")
     step.save()
-    services.send_notice(case=case, actor=liaison_officer)
+    sending.send_notice(case=case, actor=liaison_officer)
     sanction = Sanction.objects.get()
     client.force_login(liaison_officer)
     page = client.get(reverse("cases-detail", args=[case.pk])).content.decode()
@@ -307,11 +307,13 @@ def test_the_notice_list_filters_and_exports(client, liaison_officer):
 def test_notifications_unread_first_marked_read_one_or_all_and_counted_in_the_header(
     client, liaison_officer, supervisor
 ):
-    old = services.notify(liaison_officer, kind="deadline_reminder", case=None, notice=None, title="Old news")
+    old = notifications.notify(liaison_officer, kind="deadline_reminder", case=None, notice=None, title="Old news")
     Notification.objects.filter(pk=old.pk).update(read_at=timezone.now(), created_at=timezone.now())
-    first = services.notify(liaison_officer, kind="deadline_reminder", case=None, notice=None, title="Deadline soon")
-    services.notify(liaison_officer, kind="step_prepared", case=None, notice=None, title="Confirm the next step")
-    theirs = services.notify(supervisor, kind="rebuttal", case=None, notice=None, title="Not yours")
+    first = notifications.notify(
+        liaison_officer, kind="deadline_reminder", case=None, notice=None, title="Deadline soon"
+    )
+    notifications.notify(liaison_officer, kind="step_prepared", case=None, notice=None, title="Confirm the next step")
+    theirs = notifications.notify(supervisor, kind="rebuttal", case=None, notice=None, title="Not yours")
     client.force_login(liaison_officer)
     page = client.get(reverse("notifications-list")).content.decode()
     assert page.index("Confirm the next step") < page.index("Deadline soon") < page.index("Old news")
@@ -327,9 +329,9 @@ def test_notifications_unread_first_marked_read_one_or_all_and_counted_in_the_he
 
 def test_following_a_notification_marks_it_read_and_leads_to_its_notice(client, liaison_officer, supervisor):
     case, _items = case_with_items(count=1)
-    notice = services.send_notice(case=case, actor=liaison_officer)
-    mine = services.notify(liaison_officer, kind="deadline_reminder", case=case, notice=notice, title="Due soon")
-    theirs = services.notify(supervisor, kind="rebuttal", case=case, notice=notice, title="Not yours")
+    notice = sending.send_notice(case=case, actor=liaison_officer)
+    mine = notifications.notify(liaison_officer, kind="deadline_reminder", case=case, notice=notice, title="Due soon")
+    theirs = notifications.notify(supervisor, kind="rebuttal", case=case, notice=notice, title="Not yours")
     client.force_login(liaison_officer)
     assert reverse("notifications-open", args=[mine.pk]) in client.get(reverse("notifications-list")).content.decode()
     response = client.get(reverse("notifications-open", args=[mine.pk]))

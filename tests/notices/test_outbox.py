@@ -5,7 +5,7 @@ import html
 import pytest
 from django.urls import reverse
 
-from notices import delivery, services
+from notices import delivery, sending
 from notices.outbox.reading import read_outbox_file
 from tests.factories_notices import case_with_items
 
@@ -21,7 +21,7 @@ def file_outbox(settings, tmp_path):
 
 def test_a_sent_notice_can_be_read_in_the_outbox(client, liaison_officer, file_outbox):
     case, _items = case_with_items(count=1)
-    notice = services.send_notice(case=case, actor=liaison_officer)
+    notice = sending.send_notice(case=case, actor=liaison_officer)
     assert delivery.send_delivery(delivery_id=notice.deliveries.get().pk) == "sent"
     client.force_login(liaison_officer)
     listing = client.get(reverse("notices-outbox"))

@@ -8,11 +8,12 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from notices import rebuttals, sanctions, services
+from notices import ladder, lapses, rebuttals, replies, sanctions, sending
 from notices.models import Notice, Notification, Rebuttal, Sanction
 from tests.factories_notices import case_with_items
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
-from tracker.models import AuditEntry, FlaggedItem
+from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.core.models import AuditEntry
+from tracker.items.models import FlaggedItem
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +24,13 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 def sent_notice(liaison_officer, count=2):
     case, items = case_with_items(count=count, urgency="normal")
     with time_machine.travel(START, tick=False):
-        notice = services.send_notice(case=case, actor=liaison_officer)
+        notice = sending.send_notice(case=case, actor=liaison_officer)
     return notice, items
 
 
 def removed(notice, item, liaison_officer, **extra):
     """The platform's answer that it removed `item`, an hour after the notice."""
-    return services.record_platform_reply(
+    return replies.record_platform_reply(
         notice=notice,
         actor=liaison_officer,
         received_at=START + timedelta(hours=1),
@@ -90,7 +91,7 @@ def test_an_upheld_item_stays_on_the_ladder(liaison_officer, supervisor):
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT and notice.next_action_at is not None
     with time_machine.travel(notice.deadline_at, tick=False):
-        assert services.advance_notice(notice_id=notice.pk) == "sent"  # the next step still covers the item
+        assert lapses.advance_notice(notice_id=notice.pk) == "sent"  # the next step still covers the item
 
 
 def test_only_a_supervisor_decides_and_only_once(liaison_officer, supervisor):
@@ -116,11 +117,11 @@ def test_a_resolved_item_cannot_be_rebutted(liaison_officer):
 
 def test_a_step_with_a_sanction_imposes_it_once_and_a_supervisor_tracks_it(liaison_officer, supervisor):
     case, _items = case_with_items(count=1, urgency="normal")
-    step = services.next_step_for(case)
+    step = ladder.next_step_for(case)
     step.sanction_amount = Decimal("500000000")
     step.save()
     with time_machine.travel(START, tick=False):
-        notice = services.send_notice(case=case, actor=liaison_officer)
+        notice = sending.send_notice(case=case, actor=liaison_officer)
     sanction = Sanction.objects.get(case=case)
     assert (sanction.amount, sanction.currency, sanction.state, sanction.notice) == (
         Decimal("500000000.00"),
@@ -146,10 +147,10 @@ def test_a_step_with_a_sanction_imposes_it_once_and_a_supervisor_tracks_it(liais
 
 def test_waiving_a_sanction_needs_reasons(supervisor, liaison_officer):
     case, _items = case_with_items(count=1, urgency="normal")
-    step = services.next_step_for(case)
+    step = ladder.next_step_for(case)
     step.sanction_amount = Decimal("1000")
     step.save()
-    notice = services.send_notice(case=case, actor=liaison_officer)
+    notice = sending.send_notice(case=case, actor=liaison_officer)
     with pytest.raises(DomainError, match="reasons"):
         sanctions.change_sanction_state(sanction=notice.sanction, actor=supervisor, to_state="waived")
     assert Sanction.objects.get().state == "imposed"
@@ -175,7 +176,7 @@ def test_a_reply_keeps_its_attachments_and_refuses_a_forbidden_file_whole(liaiso
 
 def inbound(notice, kind):
     from notices.models import InboundMail
-    from tracker.services.evidence import store_evidence_file
+    from tracker.evidence.services import store_evidence_file
 
     raw = f"From: abuse@platform.example\nSubject: Re: [{notice.reference}]\n\nDone ({kind}).\n".encode()
     stored = store_evidence_file(SimpleUploadedFile("mail.txt", raw))
@@ -203,9 +204,9 @@ def test_a_reply_recorded_from_an_email_marks_it_recorded_and_an_auto_reply_is_n
         outcomes={items[0].pk: "removed"},
     )
     with pytest.raises(DomainError, match="not an answer"):
-        services.record_platform_reply(**answer, inbound_mail=auto)
+        replies.record_platform_reply(**answer, inbound_mail=auto)
     mail = inbound(notice, "message")
-    reply = services.record_platform_reply(**answer, inbound_mail=mail)
+    reply = replies.record_platform_reply(**answer, inbound_mail=mail)
     mail.refresh_from_db()
     auto.refresh_from_db()
     assert (mail.state, mail.handled_by, reply.inbound_mail) == ("recorded", liaison_officer, mail)

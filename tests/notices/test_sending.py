@@ -7,13 +7,13 @@ import pytest
 import time_machine
 from django.core import mail
 
-from notices import delivery, services
+from notices import delivery, lapses, sending
 from notices.models import Delivery, EscalationStep, Notice, NoticeItem, ReferenceSequence
 from notices.placeholders import UnknownPlaceholder, render
 from tests.factories import PlatformContactFactory
 from tests.factories_notices import case_with_items, ladder
-from tracker.errors import DomainError, NotPermitted
-from tracker.models import FlaggedItem
+from tracker.core.errors import DomainError, NotPermitted
+from tracker.items.models import FlaggedItem
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_a_notice_snapshots_its_items_and_queues_one_delivery_per_recipient(
 ):
     case, items = case_with_items(count=2, contacts=2)
     with django_capture_on_commit_callbacks() as callbacks:
-        notice = services.send_notice(case=case, actor=liaison_officer)
+        notice = sending.send_notice(case=case, actor=liaison_officer)
     assert notice.reference.startswith("TKD/") and notice.reference.endswith("/000001")
     assert notice.reference in notice.subject
     assert notice.step.position == 1 and notice.status == Notice.Status.SENT
@@ -45,7 +45,7 @@ def test_a_notice_snapshots_its_items_and_queues_one_delivery_per_recipient(
 
 def test_a_delivery_is_sent_once_however_often_its_task_runs(liaison_officer):
     case, _items = case_with_items(count=1)
-    notice = services.send_notice(case=case, actor=liaison_officer)
+    notice = sending.send_notice(case=case, actor=liaison_officer)
     sent = Delivery.objects.get(notice=notice)
     assert delivery.send_delivery(delivery_id=sent.pk) == "sent"
     assert delivery.send_delivery(delivery_id=sent.pk) == "skipped"
@@ -60,8 +60,8 @@ def test_a_delivery_is_sent_once_however_often_its_task_runs(liaison_officer):
 def test_references_count_up_within_the_year(liaison_officer):
     first_case, _ = case_with_items(count=1)
     second_case, _ = case_with_items(count=1)
-    first = services.send_notice(case=first_case, actor=liaison_officer)
-    second = services.send_notice(case=second_case, actor=liaison_officer)
+    first = sending.send_notice(case=first_case, actor=liaison_officer)
+    second = sending.send_notice(case=second_case, actor=liaison_officer)
     assert [first.reference[-6:], second.reference[-6:]] == ["000001", "000002"]
 
 
@@ -69,7 +69,7 @@ def test_a_platform_without_an_active_contact_is_refused_and_nothing_saved(liais
     case, _items = case_with_items(count=1, contacts=0)
     PlatformContactFactory(platform=case.platform, is_active=False)
     with pytest.raises(DomainError, match=case.platform.name) as error:
-        services.send_notice(case=case, actor=liaison_officer)
+        sending.send_notice(case=case, actor=liaison_officer)
     assert error.value.code == "no_contact"
     assert not Notice.objects.exists() and not ReferenceSequence.objects.filter(last__gt=0).exists()
     assert set(FlaggedItem.objects.values_list("status", flat=True)) == {FlaggedItem.Status.VERIFIED}
@@ -88,7 +88,7 @@ def test_an_unknown_placeholder_is_refused_when_rendering(liaison_officer):
     case, _items = case_with_items(count=1)
     EscalationStep.objects.filter(policy=ladder(), position=1).update(subject_template="{reference} {case.owner}")
     with pytest.raises(UnknownPlaceholder, match=r"\{case.owner\}"):
-        services.send_notice(case=case, actor=liaison_officer)
+        sending.send_notice(case=case, actor=liaison_officer)
     assert not Notice.objects.exists()
 
 
@@ -101,28 +101,28 @@ def test_placeholders_allow_literal_braces_and_refuse_stray_ones():
 def test_only_a_liaison_officer_or_supervisor_sends(analyst):
     case, _items = case_with_items(count=1)
     with pytest.raises(NotPermitted):
-        services.send_notice(case=case, actor=analyst)
+        sending.send_notice(case=case, actor=analyst)
 
 
 def test_an_item_already_in_a_notice_awaiting_reply_is_not_sent_again(liaison_officer):
     case, items = case_with_items(count=1)
-    services.send_notice(case=case, actor=liaison_officer)
+    sending.send_notice(case=case, actor=liaison_officer)
     with pytest.raises(DomainError, match="Already in a notice awaiting reply"):
-        services.send_notice(case=case, actor=liaison_officer, items=items, step=ladder().steps.get(position=2))
+        sending.send_notice(case=case, actor=liaison_officer, items=items, step=ladder().steps.get(position=2))
 
 
 def test_a_prepared_notice_is_sent_only_when_confirmed(liaison_officer, django_capture_on_commit_callbacks):
     case, _items = case_with_items(count=1)
-    notice = services.prepare_notice(case=case, actor=liaison_officer)
+    notice = sending.prepare_notice(case=case, actor=liaison_officer)
     assert notice.status == Notice.Status.PREPARED and not Delivery.objects.exists()
     assert notice.reference in notice.subject
     with django_capture_on_commit_callbacks() as callbacks:
-        services.confirm_prepared_notice(notice=notice, actor=liaison_officer)
+        sending.confirm_prepared_notice(notice=notice, actor=liaison_officer)
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT and Delivery.objects.filter(notice=notice).count() == 1
     assert len(callbacks) == 1
     with pytest.raises(DomainError, match="not waiting for confirmation"):
-        services.confirm_prepared_notice(notice=notice, actor=liaison_officer)
+        sending.confirm_prepared_notice(notice=notice, actor=liaison_officer)
 
 
 def test_the_notice_is_written_in_the_platforms_language(liaison_officer):
@@ -133,16 +133,16 @@ def test_the_notice_is_written_in_the_platforms_language(liaison_officer):
     case, _items = case_with_items(count=1)
     case.platform.language = "id"
     case.platform.save()
-    notice = services.send_notice(case=case, actor=liaison_officer)
+    notice = sending.send_notice(case=case, actor=liaison_officer)
     assert notice.subject.endswith("Permintaan") and notice.body.startswith("Mohon hapus:")
     assert notice.language == "id"
 
 
 def test_a_follow_up_is_threaded_under_the_earlier_notice_sent_to_each_recipient(liaison_officer):
     case, _items = case_with_items(count=1, contacts=2)
-    first = services.send_notice(case=case, actor=liaison_officer)
+    first = sending.send_notice(case=case, actor=liaison_officer)
     with time_machine.travel(first.deadline_at, tick=False):
-        assert services.advance_notice(notice_id=first.pk) == "sent"
+        assert lapses.advance_notice(notice_id=first.pk) == "sent"
     follow_up = Notice.objects.get(previous=first)
     earlier = {d.recipient: d.message_id for d in first.deliveries.all()}
     for sent in follow_up.deliveries.all():

@@ -9,7 +9,7 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
-from notices import delivery, services
+from notices import delivery, sending
 from notices.models import Delivery, DeliveryAttempt
 from tests.factories_notices import case_with_items
 
@@ -100,7 +100,7 @@ def lossy_server(settings):
 
 def a_sent_notice(liaison_officer, contacts: int = 1):
     case, _items = case_with_items(count=2, contacts=contacts)
-    notice = services.send_notice(case=case, actor=liaison_officer)
+    notice = sending.send_notice(case=case, actor=liaison_officer)
     return notice, list(Delivery.objects.filter(notice=notice).order_by("pk"))
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 
-from notices import services
+from notices import lapses, sending
 from notices.models import Delivery
 from notices.tasks import run_sweep
 from tests.factories_notices import case_with_items
@@ -19,10 +19,10 @@ SWEEP_AT = START + timedelta(hours=4)  # the urgent notices' deadline; the norma
 def open_notices(officer, *, due: int, not_due: int) -> None:
     for _ in range(due):
         case, _items = case_with_items(count=1, urgency="urgent")
-        services.send_notice(case=case, actor=officer, now=START)
+        sending.send_notice(case=case, actor=officer, now=START)
     for _ in range(not_due):
         case, _items = case_with_items(count=1, urgency="normal")
-        services.send_notice(case=case, actor=officer, now=START + timedelta(hours=3))
+        sending.send_notice(case=case, actor=officer, now=START + timedelta(hours=3))
     Delivery.objects.update(state=Delivery.State.SENT, next_attempt_at=None)  # they all went out
 
 
@@ -70,9 +70,9 @@ def test_a_lapse_that_sends_the_next_step_makes_the_same_queries_however_many_it
     liaison_officer, django_assert_num_queries, items
 ):
     case, _items = case_with_items(count=items, urgency="urgent")
-    notice = services.send_notice(case=case, actor=liaison_officer, now=START)
+    notice = sending.send_notice(case=case, actor=liaison_officer, now=START)
     with django_assert_num_queries(18):
         # savepoint; lock the notice; lapse it and audit; its open items still in the case; the next step;
         # contacts; items in other notices; reference; template and earlier references; insert the follow-up
         # and its items; earlier Message-IDs and the delivery; audit; the owner's notification; release
-        assert services.advance_notice(notice_id=notice.pk, now=SWEEP_AT) == "sent"
+        assert lapses.advance_notice(notice_id=notice.pk, now=SWEEP_AT) == "sent"

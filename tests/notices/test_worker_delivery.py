@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notices import delivery, services, tasks
+from notices import delivery, sending, tasks
 from notices.models import Delivery
 from tests.conftest import wait_for
 from tests.factories_notices import case_with_items
@@ -38,7 +38,7 @@ def test_the_worker_sends_once_after_commit_despite_a_duplicate_task_and_the_swe
     smtp_for_worker, liaison_officer
 ):
     case, _items = case_with_items(count=2)
-    notice = services.send_notice(case=case, actor=liaison_officer)  # autocommit: queued on commit
+    notice = sending.send_notice(case=case, actor=liaison_officer)  # autocommit: queued on commit
     queued = notice.deliveries.get()
     tasks.send_delivery.delay(queued.pk)  # a duplicate, as a broker redelivering after a restart would
     wait_for(
@@ -54,10 +54,10 @@ def test_the_worker_sends_once_after_commit_despite_a_duplicate_task_and_the_swe
     # One worker start serves both stories (a start costs seconds): next, a delivery whose task was lost.
     # A second notice whose task never reached the broker (Redis lost it): only the sweep can find it.
     case2, _items2 = case_with_items(count=1, contacts=0, platform=case.platform)  # same contact
-    lost = services.prepare_notice(case=case2, actor=liaison_officer)
+    lost = sending.prepare_notice(case=case2, actor=liaison_officer)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(delivery, "enqueue", lambda ids: None)
-        services.confirm_prepared_notice(notice=lost, actor=liaison_officer)
+        sending.confirm_prepared_notice(notice=lost, actor=liaison_officer)
     stranded = lost.deliveries.get()
     assert stranded.state == Delivery.State.QUEUED
     handed_out = tasks.run_sweep(now=(stranded.next_attempt_at or timezone.now()) + timedelta(seconds=1))

@@ -5,11 +5,11 @@ import io
 import pytest
 from django.core.management import call_command
 
-from blocking.demo import TELEGRAM_NAMES
 from platforms import demo
+from platforms.demo import TELEGRAM_NAMES
 from platforms.models import GovernmentAdvisory, Platform, PlatformContact, PlatformHost
-from tracker import audit
-from tracker.models import AuditEntry
+from tracker.core import audit
+from tracker.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from notices import services
+from notices import ladder as ladder_services
 from notices.models import EscalationPolicy, EscalationStep
 from tests.factories import PlatformFactory
 from tests.factories_notices import ladder
-from tracker.errors import DomainError, NotPermitted
+from tracker.core.errors import DomainError, NotPermitted
 
 pytestmark = pytest.mark.django_db
 
@@ -33,23 +33,23 @@ def test_a_supervisor_gives_a_platform_its_own_ladder_and_takes_it_back(client, 
     client.force_login(supervisor)
     url = reverse("platforms-escalation-policy", args=[platform.pk])
     client.post(url, {"policy": fast.pk})
-    assert services.policy_for(platform) == fast and services.policy_for(other).is_default
+    assert ladder_services.policy_for(platform) == fast and ladder_services.policy_for(other).is_default
     with pytest.raises(DomainError, match="already the ladder"):
-        services.assign_escalation_policy(platform=other, policy=fast, actor=supervisor)
+        ladder_services.assign_escalation_policy(platform=other, policy=fast, actor=supervisor)
     client.post(url, {"policy": EscalationPolicy.objects.get(is_default=True).pk})
     fast.refresh_from_db()
-    assert fast.platform is None and services.policy_for(platform).is_default
+    assert fast.platform is None and ladder_services.policy_for(platform).is_default
 
 
 def test_only_supervisors_choose_a_platform_s_ladder(client, liaison_officer):
     ladder()
     platform, fast = PlatformFactory(), own_ladder()
     with pytest.raises(NotPermitted):
-        services.assign_escalation_policy(platform=platform, policy=fast, actor=liaison_officer)
+        ladder_services.assign_escalation_policy(platform=platform, policy=fast, actor=liaison_officer)
     client.force_login(liaison_officer)
     response = client.post(reverse("platforms-escalation-policy", args=[platform.pk]), {"policy": fast.pk})
     assert response.status_code == 403
-    assert services.policy_for(platform).is_default
+    assert ladder_services.policy_for(platform).is_default
 
 
 def test_an_unknown_policy_is_refused_with_a_message(client, supervisor):

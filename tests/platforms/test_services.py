@@ -8,9 +8,9 @@ from django.utils import timezone
 from platforms import services
 from platforms.models import GovernmentAdvisory, Platform, PlatformContact, PlatformHost
 from tests.factories import PlatformContactFactory, PlatformFactory, PlatformHostFactory
-from tracker import audit
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
-from tracker.models import AuditEntry
+from tracker.core import audit
+from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

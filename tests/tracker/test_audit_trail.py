@@ -4,9 +4,8 @@ from django.urls import reverse
 
 from tests.factories import CategoryFactory
 from tests.services import require_postgresql
-from tracker import audit
-from tracker.models import AuditEntry
-from tracker.models.audit import AuditEntryImmutable
+from tracker.core import audit
+from tracker.core.models import AuditEntry, AuditEntryImmutable
 
 pytestmark = pytest.mark.django_db
 
@@ -94,11 +93,11 @@ def test_audit_list_query_count_does_not_grow_with_entries(client, auditor, djan
 
 
 def test_what_a_task_writes_is_audited_as_coming_from_that_task():
-    from tracker.celery import app
+    from tracker.conf.celery import app
 
     @app.task(name="tests.audit_probe")
     def audit_probe(category_id):
-        from tracker.models import Category
+        from tracker.items.models import Category
 
         return audit.record(obj=Category.objects.get(pk=category_id), action="event").pk
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.canonical import (
+from tracker.core.canonical import (
     MAX_LENGTH,
     CanonicalItem,
     InvalidItem,

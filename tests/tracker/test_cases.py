@@ -3,10 +3,10 @@
 import pytest
 
 from tests.factories import CaseFactory, FlaggedItemFactory, PlatformFactory
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
-from tracker.models import CaseItem
-from tracker.services import cases as case_services
-from tracker.timeline import case_timeline
+from tracker.cases import services as case_services
+from tracker.cases.models import CaseItem
+from tracker.cases.timeline import case_timeline
+from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from blocking.models import BlockOrder
-from tracker.demo import CASE_TITLE
-from tracker.models import Case, FlaggedItem
+from tracker.cases.demo import CASE_TITLE
+from tracker.cases.models import Case
+from tracker.items.models import FlaggedItem
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import FlaggedItemFactory
-from tracker.errors import DomainError, NotPermitted
-from tracker.models import Evidence, EvidenceFile, EvidenceImmutable
-from tracker.services.evidence import attach_evidence, evidence_root
+from tracker.core.errors import DomainError, NotPermitted
+from tracker.evidence.models import Evidence, EvidenceFile, EvidenceImmutable
+from tracker.evidence.services import attach_evidence, evidence_root
 
 pytestmark = pytest.mark.django_db
 

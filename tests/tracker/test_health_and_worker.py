@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import wait_for
-from tracker.models import Heartbeat
-from tracker.tasks import heartbeat
+from tracker.core.models import Heartbeat
+from tracker.core.tasks import heartbeat
 
 pytestmark = pytest.mark.worker
 

@@ -16,19 +16,14 @@ from tests.factories import CaseFactory
 from tests.factories_imports import csv_upload, mixed_urls, platforms, raw_upload
 from tests.factories_imports import terrorism as seeded_terrorism
 from tests.services import require_postgresql
-from tracker.errors import DomainError, NotPermitted
+from tracker.cases.models import CaseItem
+from tracker.core.errors import DomainError, NotPermitted
+from tracker.core.models import AuditEntry
 from tracker.imports import services
+from tracker.imports.models import ImportRejection, ItemImport
 from tracker.imports.parsing import UploadRefused
-from tracker.models import (
-    AuditEntry,
-    CaseItem,
-    Category,
-    FlaggedItem,
-    ImportRejection,
-    ItemImport,
-    Sighting,
-)
-from tracker.services.items import log_item
+from tracker.items.models import Category, FlaggedItem, Sighting
+from tracker.items.services import log_item
 
 pytestmark = pytest.mark.django_db
 
@@ -298,7 +293,7 @@ def test_the_task_is_queued_on_commit_with_the_id(
     analyst, terrorism, registry, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr("tracker.tasks.run_item_import.delay", queued.append)
+    monkeypatch.setattr("tracker.imports.tasks.run_item_import.delay", queued.append)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         item_import = start(analyst, terrorism, text="https://t.me/channel_one")
     assert queued == []

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CaseFactory, FlaggedItemFactory
 from tests.factories_content import telegram
-from tracker.models import CaseItem, Category, FlaggedItem
-from tracker.services import cases as case_services
+from tracker.cases import services as case_services
+from tracker.cases.models import CaseItem
+from tracker.items.models import Category, FlaggedItem
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import CaseFactory, FlaggedItemFactory
 from tests.factories_content import telegram
-from tracker.models import Category, Evidence, FlaggedItem
+from tracker.evidence.models import Evidence
+from tracker.items.models import Category, FlaggedItem
 
 pytestmark = pytest.mark.django_db
 

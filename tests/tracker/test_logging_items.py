@@ -4,9 +4,10 @@ import pytest
 
 from tests.factories import CategoryFactory
 from tests.factories_content import telegram, x_platform
-from tracker.errors import DomainError, NotPermitted, TransitionNotAllowed
-from tracker.models import AuditEntry, Category, FlaggedItem, Sighting
-from tracker.services import items as item_services
+from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.core.models import AuditEntry
+from tracker.items import services as item_services
+from tracker.items.models import Category, FlaggedItem, Sighting
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import CategoryFactory
-from tracker import audit
+from tracker.core import audit
 
 pytestmark = pytest.mark.django_db
 

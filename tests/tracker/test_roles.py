@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from tracker.models import Role, User
+from tracker.core.models import Role, User
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blocking import services as blocking_services
-from notices import rebuttals, services
+from notices import rebuttals, sending
 from tests.factories_notices import case_with_items
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_a_supervisor_sees_proposals_orders_to_approve_and_rebuttals(client, mak
         effective_at=timezone.now() + timedelta(days=1),
     )
     blocking_services.submit_for_approval(order=order, actor=proposer)
-    notice = services.send_notice(case=case, actor=liaison_officer)
+    notice = sending.send_notice(case=case, actor=liaison_officer)
     rebuttals.record_rebuttal(
         notice_item=notice.notice_items.get(),
         actor=liaison_officer,

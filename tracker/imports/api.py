@@ -9,7 +9,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from platforms.models import Platform
-from tracker.models import Case, Category, FlaggedItem, ImportRejection, ItemImport
+from tracker.cases.models import Case
+from tracker.imports.models import ImportRejection, ItemImport
+from tracker.items.models import Category, FlaggedItem
 
 from . import services
 

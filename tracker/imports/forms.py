@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
 from tracker.items.forms import OpenCaseField
-from tracker.models import Category, FlaggedItem
+from tracker.items.models import Category, FlaggedItem
 
 
 class ImportForm(forms.Form):

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tracker.errors import DomainError
+from tracker.core.errors import DomainError
 
 LIST = "list"
 CSV = "csv"

@@ -29,21 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from platforms.models import Platform
-from tracker import audit
-from tracker.canonical import InvalidItem
-from tracker.errors import DomainError, require_permission
-from tracker.models import (
-    AuditEntry,
-    Case,
-    CaseItem,
-    Category,
-    FlaggedItem,
-    ImportRejection,
-    ItemImport,
-    Sighting,
-)
-from tracker.models.content import Urgency
-from tracker.services.items import HostRegistry, effective_urgency, recognise
+from tracker.cases.models import Case, CaseItem
+from tracker.core import audit
+from tracker.core.canonical import InvalidItem
+from tracker.core.errors import DomainError, require_permission
+from tracker.core.models import AuditEntry
+from tracker.imports.models import ImportRejection, ItemImport
+from tracker.items.models import Category, FlaggedItem, Sighting, Urgency
+from tracker.items.services import HostRegistry, effective_urgency, recognise
 
 from . import parsing
 
@@ -122,7 +115,7 @@ def create_import(
 
 
 def _queue(import_id: int) -> None:
-    from tracker.tasks import run_item_import
+    from tracker.imports.tasks import run_item_import
 
     run_item_import.delay(import_id)
 

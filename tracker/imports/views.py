@@ -6,9 +6,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from tracker.csv_export import stream_csv
-from tracker.errors import DomainError, show_on_form
-from tracker.models import ItemImport
+from tracker.core.csv_export import stream_csv
+from tracker.core.errors import DomainError, show_on_form
+from tracker.imports.models import ItemImport
 
 from . import services
 from .forms import ImportForm
@@ -23,7 +23,7 @@ REJECTIONS_PAGE = 100
 def import_list(request):
     imports = ItemImport.objects.select_related("created_by", "default_category", "case")
     return render(
-        request, "tracker/imports/import_list.html", {"page": Paginator(imports, 50).get_page(request.GET.get("page"))}
+        request, "imports/import_list.html", {"page": Paginator(imports, 50).get_page(request.GET.get("page"))}
     )
 
 
@@ -55,7 +55,7 @@ def import_new(request):
                 return redirect("imports-detail", item_import.pk)
     else:
         form = ImportForm(initial={"source": "patrol", "case": request.GET.get("case")})
-    return render(request, "tracker/imports/import_form.html", {"form": form})
+    return render(request, "imports/import_form.html", {"form": form})
 
 
 def _import(pk) -> ItemImport:
@@ -67,14 +67,14 @@ def _import(pk) -> ItemImport:
 @login_required
 @can_view
 def import_detail(request, pk):
-    return render(request, "tracker/imports/import_detail.html", {"item_import": _import(pk)})
+    return render(request, "imports/import_detail.html", {"item_import": _import(pk)})
 
 
 @login_required
 @can_view
 def import_progress(request, pk):
     """The progress fragment htmx polls; once the import is over it comes without the polling trigger."""
-    return render(request, "tracker/imports/_progress.html", {"item_import": _import(pk)})
+    return render(request, "imports/_progress.html", {"item_import": _import(pk)})
 
 
 @login_required
@@ -90,6 +90,6 @@ def rejection_list(request, pk):
         )
     return render(
         request,
-        "tracker/imports/rejection_list.html",
+        "imports/rejection_list.html",
         {"item_import": item_import, "page": Paginator(rejections, REJECTIONS_PAGE).get_page(request.GET.get("page"))},
     )

@@ -1,11 +1,5 @@
-"""API of flagged items, their sightings and evidence, cases and categories.
+"""API of flagged items and categories."""
 
-Serializers validate and shape; every write goes through tracker/services, the same
-functions the UI calls.
-"""
-
-from django.db.models import Count, Q
-from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,14 +7,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from platforms.models import Platform
-from tracker.errors import require_permission
-from tracker.models import Case, Category, Evidence, FlaggedItem, Sighting, User
-from tracker.services import cases as case_services
-from tracker.services import evidence as evidence_services
-from tracker.services import items as item_services
-from tracker.timeline import case_timeline
-
-from .filters import CaseFilter, FlaggedItemFilter
+from tracker.core.errors import require_permission
+from tracker.core.rest import validated
+from tracker.evidence import services as evidence_services
+from tracker.evidence.api import EvidenceSerializer, EvidenceUploadSerializer
+from tracker.items import services as item_services
+from tracker.items.filters import FlaggedItemFilter
+from tracker.items.models import Category, FlaggedItem, Sighting
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -94,33 +87,6 @@ class SightingSerializer(serializers.ModelSerializer):
         fields = ["id", "entered_as", "source", "reported_by", "reported_at", "note", "item_import"]
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
-    sha256 = serializers.CharField(source="file.sha256", read_only=True)
-    size = serializers.IntegerField(source="file.size", read_only=True)
-    content_type = serializers.CharField(source="file.content_type", read_only=True)
-    captured_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    download = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Evidence
-        fields = [
-            "id", "item", "original_name", "description", "sha256", "size", "content_type", "captured_at",
-            "captured_by", "attached_at", "supersedes", "download",
-        ]  # fmt: skip
-
-    def get_download(self, evidence) -> str:
-        request = self.context.get("request")
-        path = f"/api/v1/evidence/{evidence.pk}/download/"
-        return request.build_absolute_uri(path) if request else path
-
-
-class EvidenceUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True)
-    captured_at = serializers.DateTimeField(required=False)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    supersedes = serializers.PrimaryKeyRelatedField(queryset=Evidence.objects.all(), required=False)
-
-
 class FlaggedItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Flagged items. POST logs one: 201 when new, 200 with `merged: true` when it was already known."""
 
@@ -133,7 +99,7 @@ class FlaggedItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request=LogItemSerializer, responses={201: FlaggedItemSerializer, 200: FlaggedItemSerializer})
     def create(self, request):
-        data = _valid(LogItemSerializer, request.data)
+        data = validated(LogItemSerializer, request.data)
         item, created = item_services.log_item(
             actor=request.user,
             url=data["url"],
@@ -151,7 +117,7 @@ class FlaggedItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=EditItemSerializer, responses=FlaggedItemSerializer)
     def partial_update(self, request, pk=None):
         item = self.get_object()
-        data = _valid(EditItemSerializer, request.data)
+        data = validated(EditItemSerializer, request.data)
         reason = data.pop("reason", "")
         item = item_services.edit_item(item, actor=request.user, reason=reason, **data)
         return Response(self._shape(item))
@@ -160,14 +126,14 @@ class FlaggedItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         item = item_services.verify_item(
-            self.get_object(), actor=request.user, reason=_valid(ReasonSerializer, request.data).get("reason", "")
+            self.get_object(), actor=request.user, reason=validated(ReasonSerializer, request.data).get("reason", "")
         )
         return Response(self._shape(item))
 
     @extend_schema(request=TransitionSerializer, responses=FlaggedItemSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        data = _valid(TransitionSerializer, request.data)
+        data = validated(TransitionSerializer, request.data)
         require_permission(request.user, "tracker.change_flaggeditem")
         item = item_services.change_item_status(
             self.get_object(), to_status=data["status"], actor=request.user, reason=data.get("reason", "")
@@ -186,7 +152,7 @@ class FlaggedItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def evidence(self, request, pk=None):
         item = self.get_object()
         if request.method == "POST":
-            data = _valid(EvidenceUploadSerializer, request.data)
+            data = validated(EvidenceUploadSerializer, request.data)
             evidence, created = evidence_services.attach_evidence(
                 actor=request.user,
                 item=item,
@@ -203,156 +169,3 @@ class FlaggedItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def _shape(self, item):
         item = self.get_queryset().get(pk=item.pk)
         return FlaggedItemSerializer(item, context={"request": self.request}).data
-
-
-class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Evidence as attached; nothing changes or deletes it. `download` returns the stored bytes."""
-
-    queryset = Evidence.objects.select_related("file", "captured_by")
-    serializer_class = EvidenceSerializer
-    filterset_fields = ["item"]
-
-    @action(detail=True, methods=["get"])
-    def download(self, request, pk=None):
-        return evidence_download_response(self.get_object())
-
-
-def evidence_download_response(evidence: Evidence) -> FileResponse:
-    """The file as an attachment: a saved HTML page must never run in the tracker's own origin."""
-    content_type = evidence.file.content_type
-    response = FileResponse(
-        evidence_services.open_evidence(evidence),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=content_type if content_type.startswith("image/") else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["X-Evidence-SHA256"] = evidence.file.sha256
-    return response
-
-
-class CaseSerializer(serializers.ModelSerializer):
-    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    item_count = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = Case
-        fields = ["id", "title", "platform", "owner", "status", "description", "opened_at", "closed_at", "item_count"]
-        read_only_fields = fields
-
-
-class OpenCaseSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
-    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
-    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False)
-    items = serializers.PrimaryKeyRelatedField(queryset=FlaggedItem.objects.all(), many=True, required=False)
-
-
-class EditCaseSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
-    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class CaseItemsSerializer(serializers.Serializer):
-    items = serializers.PrimaryKeyRelatedField(queryset=FlaggedItem.objects.all(), many=True, allow_empty=False)
-
-
-class RemoveCaseItemSerializer(serializers.Serializer):
-    item = serializers.PrimaryKeyRelatedField(queryset=FlaggedItem.objects.all())
-    reason = serializers.CharField(max_length=2000)
-
-
-class CaseTransitionSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Case.Status.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class TimelineEventSerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
-    kind = serializers.CharField()
-    title = serializers.CharField()
-    actor = serializers.CharField()
-    detail = serializers.CharField()
-    url = serializers.CharField()
-    overdue = serializers.BooleanField()
-    recorded_afterwards = serializers.BooleanField()
-
-
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Case.objects.select_related("platform", "owner").annotate(
-        item_count=Count("memberships", filter=Q(memberships__removed_at__isnull=True))
-    )
-    serializer_class = CaseSerializer
-    filterset_class = CaseFilter
-    ordering_fields = ["opened_at", "closed_at", "title"]
-    ordering = ["-opened_at", "-id"]
-
-    @extend_schema(request=OpenCaseSerializer, responses={201: CaseSerializer})
-    def create(self, request):
-        data = _valid(OpenCaseSerializer, request.data)
-        case = case_services.open_case(
-            actor=request.user,
-            platform=data["platform"],
-            title=data["title"],
-            description=data.get("description", ""),
-            owner=data.get("owner"),
-            items=data.get("items", []),
-        )
-        return Response(self._shape(case), status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=EditCaseSerializer, responses=CaseSerializer)
-    def partial_update(self, request, pk=None):
-        data = _valid(EditCaseSerializer, request.data)
-        reason = data.pop("reason", "")
-        case = case_services.edit_case(self.get_object(), actor=request.user, reason=reason, **data)
-        return Response(self._shape(case))
-
-    @extend_schema(request=CaseItemsSerializer, responses=FlaggedItemSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
-    def items(self, request, pk=None):
-        case = self.get_object()
-        if request.method == "POST":
-            data = _valid(CaseItemsSerializer, request.data)
-            case_services.add_items(case, items=data["items"], actor=request.user)
-        rows = FlaggedItemViewSet.queryset.filter(
-            memberships__case=case, memberships__removed_at__isnull=True
-        ).order_by("-logged_at", "-id")
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(FlaggedItemSerializer(page, many=True).data)
-
-    @extend_schema(request=RemoveCaseItemSerializer, responses=CaseSerializer)
-    @action(detail=True, methods=["post"], url_path="remove-item")
-    def remove_item(self, request, pk=None):
-        data = _valid(RemoveCaseItemSerializer, request.data)
-        case = self.get_object()
-        case_services.remove_item(case, item=data["item"], actor=request.user, reason=data["reason"])
-        return Response(self._shape(case))
-
-    @extend_schema(request=CaseTransitionSerializer, responses=CaseSerializer)
-    @action(detail=True, methods=["post"])
-    def transition(self, request, pk=None):
-        data = _valid(CaseTransitionSerializer, request.data)
-        case = case_services.change_case_status(
-            self.get_object(), to_status=data["status"], actor=request.user, reason=data.get("reason", "")
-        )
-        return Response(self._shape(case))
-
-    @extend_schema(responses=TimelineEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def timeline(self, request, pk=None):
-        events = case_timeline(self.get_object())
-        return Response(TimelineEventSerializer(events, many=True).data)
-
-    def _shape(self, case):
-        return CaseSerializer(self.get_queryset().get(pk=case.pk)).data
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)

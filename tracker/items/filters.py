@@ -1,11 +1,11 @@
-"""Filters of the item and case lists, shared by the UI and the API so both filter alike."""
+"""Filters of the item list, shared by the page and the API."""
 
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
-from tracker.models import Case, Category, FlaggedItem
+from tracker.items.models import Category, FlaggedItem
 
 
 class FlaggedItemFilter(django_filters.FilterSet):
@@ -39,18 +39,3 @@ class FlaggedItemFilter(django_filters.FilterSet):
 
     def filter_case(self, queryset, name, value):
         return queryset.filter(memberships__case_id=value, memberships__removed_at__isnull=True)
-
-
-class CaseFilter(django_filters.FilterSet):
-    platform = django_filters.ModelChoiceFilter(
-        queryset=Platform.objects.all(), field_name="platform", to_field_name="slug", label=_("platform")
-    )
-    status = django_filters.ChoiceFilter(choices=Case.Status.choices, label=_("status"))
-    owner = django_filters.CharFilter(field_name="owner__username", label=_("owner"))
-    opened_after = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__gte", label=_("opened from"))
-    opened_before = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__lte", label=_("opened until"))
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("text"))
-
-    class Meta:
-        model = Case
-        fields = []

@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from notices import inbound
 from notices.models import InboundMail
-from tracker import audit
-from tracker.errors import DomainError
-from tracker.models import AuditEntry
+from tracker.core import audit
+from tracker.core.errors import DomainError
+from tracker.core.models import AuditEntry
 
 
 class Command(BaseCommand):

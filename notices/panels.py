@@ -1,0 +1,52 @@
+"""Notices' panels on other apps' pages."""
+
+from django.template.loader import render_to_string
+
+from tracker.core.errors import DomainError
+
+from . import ladder, selectors
+from .forms import EscalationPolicyForm
+from .views import add_sanction_form
+
+
+def platform_panel(request, platform) -> str:
+    """The platform page: the escalation ladder its notices climb, and (for supervisors) the choice of another."""
+    if not request.user.has_perm("notices.view_escalationpolicy"):
+        return ""
+    policy = ladder.policy_for(platform)
+    if policy is None:
+        return ""
+    form = (
+        EscalationPolicyForm(platform=platform, initial={"policy": policy})
+        if request.user.has_perm("notices.change_escalationpolicy")
+        else None
+    )
+    context = {"platform": platform, "policy": policy, "policy_steps": policy.steps.all(), "policy_form": form}
+    return render_to_string("notices/_platform_panel.html", context, request=request)
+
+
+def case_panel(request, case) -> str:
+    """The case page: the case's notices, the step that comes next, and its sanctions (with their state forms)."""
+    user = request.user
+    if not user.has_perm("notices.view_notice"):
+        return ""
+    notices = list(selectors.notices().filter(case=case).order_by("step__position", "prepared_at", "id")[:100])
+    for notice in notices:
+        notice.overdue = notice.is_overdue()
+    next_step, no_step = None, ""
+    try:
+        next_step = ladder.next_step_for(case)
+    except DomainError as exc:
+        no_step = exc.message
+    sanctions = list(selectors.sanctions_of(case)) if user.has_perm("notices.view_sanction") else []
+    for sanction in sanctions:
+        add_sanction_form(sanction, user)
+    context = {
+        "case": case,
+        "visible": True,
+        "notices": notices,
+        "next_step": next_step,
+        "no_step": no_step,
+        "sanctions": sanctions,
+    }
+    return render_to_string("notices/_case_panel.html", context, request=request)

@@ -1,0 +1,166 @@
+"""Writes and transitions of cases: the takedown effort against one platform for a set of items.
+
+Membership is kept as CaseItem rows; removing an item stamps its row instead of deleting it,
+so the case's timeline can tell when each item came and went.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from platforms.models import Platform
+from tracker.cases.models import Case, CaseItem
+from tracker.core import audit
+from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
+from tracker.core.models import AuditEntry, User
+from tracker.items.models import FlaggedItem
+
+Status = Case.Status
+
+# from-state -> states it may move to
+CASE_TRANSITIONS: dict[str, set[str]] = {
+    Status.OPEN: {Status.ESCALATED, Status.BLOCKED, Status.CLOSED},
+    Status.ESCALATED: {Status.OPEN, Status.BLOCKED, Status.CLOSED},
+    Status.BLOCKED: {Status.ESCALATED, Status.CLOSED},
+    Status.CLOSED: {Status.OPEN},
+}
+EDITABLE_FIELDS = ("title", "description", "owner")
+
+
+def open_case(
+    *,
+    actor,
+    platform: Platform,
+    title: str,
+    description: str = "",
+    owner: User | None = None,
+    items: Iterable[FlaggedItem] = (),
+) -> Case:
+    require_permission(actor, "tracker.add_case")
+    problems = {}
+    if platform is None:
+        problems["platform"] = [_("Choose the platform the case is against.")]
+    if not (title or "").strip():
+        problems["title"] = [_("Give the case a title.")]
+    elif len(title) > 200:
+        problems["title"] = [_("At most 200 characters.")]
+    if problems:
+        raise DomainError(next(iter(problems.values()))[0], fields=problems)
+    with transaction.atomic():
+        case = Case.objects.create(
+            platform=platform, title=title.strip(), description=description, owner=owner or actor
+        )
+        audit.record_creation(case, actor=actor)
+        items = list(items)
+        if items:
+            add_items(case, items=items, actor=actor)
+    return case
+
+
+def edit_case(case: Case, *, actor, reason: str = "", **fields) -> Case:
+    require_permission(actor, "tracker.change_case")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            fields={name: [_("read-only")] for name in unknown},
+        )
+    if "title" in fields and not (fields["title"] or "").strip():
+        raise DomainError(_("Give the case a title."), fields={"title": [_("Give the case a title.")]})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        before = audit.snapshot(locked, list(fields))
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(fields))
+        changes = audit.diff(before, audit.snapshot(locked, list(fields)))
+        if changes:
+            audit.record(obj=locked, action=AuditEntry.Action.CHANGE, actor=actor, changes=changes, reason=reason)
+    return locked
+
+
+def add_items(case: Case, *, items: Iterable[FlaggedItem], actor) -> list[FlaggedItem]:
+    """Add items to the case; ones already in it are skipped. Items of another platform are refused, all or nothing."""
+    require_permission(actor, "tracker.change_case")
+    items = list(items)
+    foreign = [item for item in items if item.platform_id != case.platform_id]
+    if foreign:
+        shown = ", ".join(item.display for item in foreign[:5])
+        message = _("Not on %(platform)s, so not part of this case: %(items)s") % {
+            "platform": case.platform.name,
+            "items": shown,
+        }
+        raise DomainError(message, fields={"items": [message]})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status == Status.CLOSED:
+            raise TransitionNotAllowed(_("The case is closed: reopen it before adding items."))
+        present = set(
+            CaseItem.objects.filter(case=case, removed_at__isnull=True, item__in=items).values_list(
+                "item_id", flat=True
+            )
+        )
+        now = timezone.now()
+        added = [item for item in {item.pk: item for item in items}.values() if item.pk not in present]
+        CaseItem.objects.bulk_create([CaseItem(case=case, item=item, added_by=actor, added_at=now) for item in added])
+        if added:
+            audit.record(
+                obj=case,
+                action=AuditEntry.Action.CHANGE,
+                actor=actor,
+                changes={"items_added": [item.canonical for item in added[:1000]]},
+                reason=_("%(count)d items added") % {"count": len(added)},
+            )
+    return added
+
+
+def remove_item(case: Case, *, item: FlaggedItem, actor, reason: str) -> CaseItem:
+    require_permission(actor, "tracker.change_case")
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the item leaves the case."), fields={"reason": [_("required")]})
+    with transaction.atomic():
+        membership = CaseItem.objects.select_for_update().filter(case=case, item=item, removed_at__isnull=True).first()
+        if membership is None:
+            raise DomainError(_("The item is not in this case."), fields={"item": [_("not in this case")]})
+        membership.removed_at, membership.removed_by = timezone.now(), actor
+        membership.save(update_fields=["removed_at", "removed_by"])
+        audit.record(
+            obj=case,
+            action=AuditEntry.Action.CHANGE,
+            actor=actor,
+            changes={"items_removed": [item.canonical]},
+            reason=reason,
+        )
+    return membership
+
+
+def change_case_status(case: Case, *, to_status: str, actor=None, reason: str = "") -> Case:
+    """Move a case along its state machine; `actor` None means a task (e.g. the escalation sweep)."""
+    if actor is not None:
+        require_permission(actor, "tracker.change_case")
+    if to_status not in Status.values:
+        raise DomainError(_("Unknown status: %(value)s") % {"value": to_status}, fields={"status": [_("unknown")]})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        from_status = locked.status
+        if to_status not in CASE_TRANSITIONS[from_status]:
+            raise TransitionNotAllowed(
+                _("A case that is %(from)s cannot become %(to)s.")
+                % {"from": locked.get_status_display(), "to": Status(to_status).label},
+                fields={"status": [f"not allowed from {from_status}"]},
+            )
+        locked.status = to_status
+        fields = ["status"]
+        if to_status == Status.CLOSED:
+            locked.closed_at = timezone.now()
+            fields.append("closed_at")
+        elif from_status == Status.CLOSED:
+            locked.closed_at = None
+            fields.append("closed_at")
+        locked.save(update_fields=fields)
+        audit.record_transition(locked, actor=actor, from_state=from_status, to_state=to_status, reason=reason)
+    return locked

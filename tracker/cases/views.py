@@ -1,0 +1,187 @@
+"""UI of cases. Thin: every write is a service call."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tracker.cases import services as case_services
+from tracker.cases.filters import CaseFilter
+from tracker.cases.forms import AddItemsForm, CaseForm
+from tracker.cases.models import Case
+from tracker.cases.timeline import case_timeline
+from tracker.core import audit
+from tracker.core.canonical import InvalidItem
+from tracker.core.csv_export import stream_csv
+from tracker.core.errors import DomainError, show_on_form
+from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.panels import page_panels
+from tracker.evidence.models import Evidence
+from tracker.items import services as item_services
+from tracker.items.models import FlaggedItem
+
+MAX_PASTED_LINES = 5000  # more is an import's work
+
+
+@login_required
+@require_POST
+@permission_required("tracker.change_case", raise_exception=True)
+def item_add_to_case(request, pk):
+    item = get_object_or_404(FlaggedItem, pk=pk)
+    case = get_object_or_404(Case, pk=request.POST.get("case") or 0)
+    try:
+        case_services.add_items(case, items=[item], actor=request.user)
+        messages.success(request, _("Added to %(case)s.") % {"case": case.title})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("items-detail", item.pk)
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("tracker.view_case", raise_exception=True)
+def case_list(request):
+    cases = CaseFilter(
+        request.GET,
+        queryset=Case.objects.select_related("platform", "owner")
+        .annotate(item_count=Count("memberships", filter=Q(memberships__removed_at__isnull=True)))
+        .order_by("-opened_at", "-id"),
+    )
+    if request.GET.get("format") == "csv":
+        header = ["id", "title", "platform", "status", "owner", "items", "opened_at_utc", "closed_at_utc"]
+        rows = (
+            [
+                case.pk, case.title, case.platform.name, case.status, case.owner.username, case.item_count,
+                case.opened_at.isoformat(), case.closed_at.isoformat() if case.closed_at else "",
+            ]
+            for case in cases.qs.iterator(chunk_size=2000)
+        )  # fmt: skip
+        return stream_csv("cases.csv", header, rows)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "filters": cases,
+            "page": Paginator(cases.qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "query": query_without_page(request),
+        },
+    )
+
+
+@login_required
+@permission_required("tracker.add_case", raise_exception=True)
+def case_new(request):
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = case_services.open_case(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            show_on_form(form, exc)
+        else:
+            messages.success(request, _("Case opened."))
+            return redirect("cases-detail", case.pk)
+    return render(request, "cases/case_form.html", {"form": form})
+
+
+@login_required
+@permission_required("tracker.view_case", raise_exception=True)
+def case_detail(request, pk):
+    case = get_object_or_404(Case.objects.select_related("platform", "owner"), pk=pk)
+    items = (
+        FlaggedItem.objects.filter(memberships__case=case, memberships__removed_at__isnull=True)
+        .select_related("category")
+        .annotate(evidence_count=Count("evidence", distinct=True))
+        .order_by("-logged_at", "-id")
+    )
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "page": page,
+            "query": "",
+            "evidence_total": Evidence.objects.filter(
+                item__memberships__case=case, item__memberships__removed_at__isnull=True
+            ).count(),
+            "timeline": case_timeline(case),
+            "panels": page_panels(request, "case", case),
+            "next_statuses": [Case.Status(s) for s in sorted(case_services.CASE_TRANSITIONS[case.status])],
+            "add_form": AddItemsForm(),
+            "history": audit.history(case),
+        },
+    )
+
+
+@login_required
+@require_POST
+@permission_required("tracker.change_case", raise_exception=True)
+def case_add_items(request, pk):
+    """Add items already logged, given as URLs or handles in any of their forms."""
+    case = get_object_or_404(Case.objects.select_related("platform"), pk=pk)
+    lines = [line.strip() for line in request.POST.get("urls", "").splitlines() if line.strip()]
+    if len(lines) > MAX_PASTED_LINES:
+        messages.error(
+            request,
+            _("At most %(limit)s lines at a time; import a longer list with the case chosen.")
+            % {"limit": f"{MAX_PASTED_LINES:,}"},
+        )
+        return redirect("cases-detail", case.pk)
+    registry = item_services.HostRegistry.load()
+    canonical, problems = [], []
+    for number, line in enumerate(lines, start=1):
+        try:
+            found, _platform = item_services.recognise(line, registry=registry, handle_platform=case.platform)
+            canonical.append(found.canonical)
+        except InvalidItem as exc:
+            problems.append(_("line %(n)d: %(why)s") % {"n": number, "why": exc.message})
+    known = list(FlaggedItem.objects.filter(canonical__in=canonical))
+    missing = set(canonical) - {item.canonical for item in known}
+    try:
+        added = case_services.add_items(case, items=known, actor=request.user) if known else []
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases-detail", case.pk)
+    messages.success(request, _("%(count)d items added.") % {"count": len(added)})
+    if missing:
+        messages.warning(
+            request,
+            _("Not logged yet, so not added: %(items)s") % {"items": ", ".join(sorted(missing)[:20])},
+        )
+    for problem in problems[:20]:
+        messages.error(request, problem)
+    return redirect("cases-detail", case.pk)
+
+
+@login_required
+@require_POST
+@permission_required("tracker.change_case", raise_exception=True)
+def case_remove_item(request, pk):
+    case = get_object_or_404(Case, pk=pk)
+    item = get_object_or_404(FlaggedItem, pk=request.POST.get("item") or 0)
+    try:
+        case_services.remove_item(case, item=item, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Removed from the case."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases-detail", case.pk)
+
+
+@login_required
+@require_POST
+@permission_required("tracker.change_case", raise_exception=True)
+def case_status(request, pk):
+    case = get_object_or_404(Case, pk=pk)
+    try:
+        case_services.change_case_status(
+            case, to_status=request.POST.get("status", ""), actor=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Status changed."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases-detail", case.pk)

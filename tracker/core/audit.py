@@ -1,0 +1,128 @@
+"""Writing the audit trail: who did what to which record, when, and from where.
+
+Services call `record` (or `record_transition`) inside the same transaction as
+the change, so a change and its audit entry are saved together or not at all.
+Where the change came from (UI, API, task, command) is taken from a context set
+by middleware, by tasks and by management commands.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from tracker.core.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    source: str = AuditEntry.Source.SYSTEM
+    remote_addr: str | None = None
+    actor_label: str = ""
+
+
+_current = contextvars.ContextVar("audit_context", default=AuditContext())  # noqa: B039 - frozen
+
+
+@contextmanager
+def audit_context(source: str, remote_addr: str | None = None, actor_label: str = ""):
+    token = _current.set(AuditContext(source=source, remote_addr=remote_addr, actor_label=actor_label))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+# Never copied into the audit trail, whatever the record.
+SECRET_FIELDS = frozenset({"password"})
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The values of a record's concrete fields, as they would be stored (FKs as ids); secrets left out."""
+    values = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in SECRET_FIELDS or (fields is not None and field.name not in fields):
+            continue
+        values[field.name] = field.value_from_object(instance)
+    return values
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed."""
+    return {
+        name: [before.get(name), value] for name, value in after.items() if name not in before or before[name] != value
+    }
+
+
+def record(
+    *,
+    obj: models.Model,
+    action: str,
+    actor=None,
+    changes: dict | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    at=None,
+) -> AuditEntry:
+    context = _current.get()
+    entry = AuditEntry(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=_actor_label(actor, context),
+        source=context.source,
+        remote_addr=context.remote_addr,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        from_state=from_state,
+        to_state=to_state,
+        changes=changes or {},
+        reason=reason,
+    )
+    if at is not None:
+        entry.at = at
+    entry.save()
+    return entry
+
+
+def record_creation(obj: models.Model, *, actor=None, reason: str = "") -> AuditEntry:
+    return record(obj=obj, action=AuditEntry.Action.CREATE, actor=actor, changes=diff({}, snapshot(obj)), reason=reason)
+
+
+def record_transition(obj: models.Model, *, actor, from_state: str, to_state: str, reason: str = "", at=None):
+    return record(
+        obj=obj,
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        at=at,
+    )
+
+
+def history(obj: models.Model) -> models.QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("actor")
+
+
+def _actor_label(actor, context: AuditContext) -> str:
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor.get_username()
+    return context.actor_label or context.source
+
+
+def begin_task_context(task_name: str) -> contextvars.Token:
+    """Mark what a Celery task writes as coming from that task (see tracker/celery.py)."""
+    return _current.set(AuditContext(source=AuditEntry.Source.TASK, actor_label=task_name))
+
+
+def end_task_context(token: contextvars.Token) -> None:
+    _current.reset(token)

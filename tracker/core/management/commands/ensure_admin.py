@@ -1,0 +1,29 @@
+import os
+import secrets
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+
+from tracker.core import audit
+from tracker.core.models import AuditEntry, Role, User
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the first administrator if there is none. Credentials come from TRACKER_ADMIN_USERNAME and "
+        "TRACKER_ADMIN_PASSWORD, or are generated and printed once."
+    )
+
+    def handle(self, *args, **options):
+        if User.objects.filter(groups__name=Role.ADMINISTRATOR).exists():
+            self.stdout.write("An administrator exists already.")
+            return
+        username = os.environ.get("TRACKER_ADMIN_USERNAME", "admin")
+        password = os.environ.get("TRACKER_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        with audit.audit_context(AuditEntry.Source.COMMAND, actor_label="ensure_admin"):
+            user = User.objects.create_superuser(username=username, email="", password=password)
+            user.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
+            audit.record(obj=user, action=AuditEntry.Action.CREATE, reason="first administrator")
+        self.stdout.write(self.style.SUCCESS(f"Administrator created: {username}"))
+        if "TRACKER_ADMIN_PASSWORD" not in os.environ:
+            self.stdout.write(self.style.WARNING(f"Password (shown once, change it): {password}"))
