@@ -22,7 +22,7 @@ def isp_deadline_settings(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 id="blocking.E001",
             )
         )
-    reminders = getattr(settings, "BLOCKING_ISP_REMINDERS", [60])
+    reminders = settings.BLOCKING_ISP_REMINDERS
     if any(isinstance(value, bool) or not isinstance(value, int) for value in reminders):
         problems.append(
             checks.Error(f"BLOCKING_ISP_REMINDERS must be whole minutes, not {reminders!r}", id="blocking.E002")

@@ -63,8 +63,8 @@ def query(name: str, host: str, port: int, timeout: float) -> tuple[bool | None,
 
 
 def check_isp(*, isp: ISP, limit: int | None = None, now=None) -> list[ComplianceCheck]:
-    limit = limit or getattr(settings, "BLOCKING_COMPLIANCE_NAMES", 200)
-    timeout = getattr(settings, "BLOCKING_COMPLIANCE_TIMEOUT", 2.0)
+    limit = limit or settings.BLOCKING_COMPLIANCE_NAMES
+    timeout = settings.BLOCKING_COMPLIANCE_TIMEOUT
     now = now or timezone.now()
     serial = current_serial()
     blocked, lifted = names_to_check(limit)

@@ -27,7 +27,7 @@ from psycopg import sql as pgsql
 from tracker.core.errors import DomainError
 
 from . import signing
-from .models import BlocklistChange, BlocklistEntry, BlocklistVersion
+from .models import BLOCKLIST_LOCK_KEY, BlocklistChange, BlocklistEntry, BlocklistVersion
 
 FORMATS = {
     "rpz": ("rpz", "text/dns"),
@@ -38,7 +38,6 @@ FORMATS = {
 }
 FLUSH_AT = 1 << 20
 BLOCK_PAGE = re.compile(r"^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+$")
-LOCK_KEY = 0x626C6F63  # the blocklist's advisory lock (services.change_blocklist)
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class Export:
 
 def block_page_target() -> str:
     """The CNAME target of blocked names: "." (NXDOMAIN) unless a block page is configured."""
-    target = (getattr(settings, "BLOCKING_BLOCK_PAGE_TARGET", "") or ".").lower()
+    target = (settings.BLOCKING_BLOCK_PAGE_TARGET or ".").lower()
     target = target if target.endswith(".") else f"{target}."
     if target != "." and not BLOCK_PAGE.match(target):
         raise ImproperlyConfigured(f"BLOCKING_BLOCK_PAGE_TARGET is not a DNS name: {target!r}")
@@ -59,7 +58,7 @@ def block_page_target() -> str:
 
 
 def rpz_zone() -> str:
-    return getattr(settings, "BLOCKING_RPZ_ZONE", "rpz.blocklist.invalid").rstrip(".")
+    return settings.BLOCKING_RPZ_ZONE.rstrip(".")
 
 
 def export_dir() -> Path:
@@ -155,7 +154,7 @@ def _settings_tag(kind: str) -> str:
 def _hold_blocklist() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [BLOCKLIST_LOCK_KEY])
 
 
 def _write_signed(path: Path, *, kind: str, serial: str, filename: str, lines) -> None:

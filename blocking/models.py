@@ -251,6 +251,11 @@ def describe_rule(stored: dict) -> str:
         return ""
 
 
+# The PostgreSQL advisory lock ("bloc") that orders changes to the blocklist: writers take it exclusively
+# (services.change_blocklist), exports shared, so an export reads one consistent version.
+BLOCKLIST_LOCK_KEY = 0x626C6F63
+
+
 class BlocklistVersion(models.Model):
     """One state of the national blocklist; the serial goes up by one on each change of what is in force."""
 

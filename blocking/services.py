@@ -27,6 +27,7 @@ from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed,
 from tracker.core.models import AuditEntry
 
 from .models import (
+    BLOCKLIST_LOCK_KEY,
     ISP,
     BlocklistChange,
     BlocklistEntry,
@@ -73,21 +74,19 @@ def deadline_rules() -> tuple[DeadlineRule, DeadlineRule]:
 def rules_from_settings(policy: dict) -> tuple[DeadlineRule, DeadlineRule]:
     """`deadline_rules()` with the default policy's time zone and holiday country given (raises InvalidDeadlineRule)."""
     common = {
-        "business_hours": getattr(settings, "BLOCKING_DEADLINE_BUSINESS_HOURS", False),
-        "time_zone": getattr(settings, "BLOCKING_DEADLINE_TIME_ZONE", "") or policy.get("time_zone") or "Asia/Jakarta",
-        "holiday_country": getattr(settings, "BLOCKING_DEADLINE_HOLIDAY_COUNTRY", "")
-        or policy.get("holiday_country")
-        or "ID",
+        "business_hours": settings.BLOCKING_DEADLINE_BUSINESS_HOURS,
+        "time_zone": settings.BLOCKING_DEADLINE_TIME_ZONE or policy.get("time_zone") or "Asia/Jakarta",
+        "holiday_country": settings.BLOCKING_DEADLINE_HOLIDAY_COUNTRY or policy.get("holiday_country") or "ID",
     }
     return (
-        DeadlineRule(minutes=getattr(settings, "BLOCKING_ACK_DEADLINE", 4 * 60), **common),
-        DeadlineRule(minutes=getattr(settings, "BLOCKING_IMPLEMENT_DEADLINE", 24 * 60), **common),
+        DeadlineRule(minutes=settings.BLOCKING_ACK_DEADLINE, **common),
+        DeadlineRule(minutes=settings.BLOCKING_IMPLEMENT_DEADLINE, **common),
     )
 
 
 def isp_reminders() -> list[timedelta]:
     """How long before each ISP deadline the ISP and the staff are reminded, furthest first (setting in minutes)."""
-    minutes = getattr(settings, "BLOCKING_ISP_REMINDERS", [60])
+    minutes = settings.BLOCKING_ISP_REMINDERS
     return [timedelta(minutes=value) for value in sorted(set(minutes), reverse=True) if value > 0]
 
 
@@ -737,7 +736,7 @@ def change_blocklist(
 def _lock_blocklist() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x626C6F63])  # "bloc"
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BLOCKLIST_LOCK_KEY])
     # SQLite: IMMEDIATE transactions already serialise writers.
 
 

@@ -19,13 +19,13 @@ from .verify_blocklist import signed_message
 
 
 def _key_path() -> Path:
-    configured = getattr(settings, "BLOCKING_SIGNING_KEY_PATH", "")
+    configured = settings.BLOCKING_SIGNING_KEY_PATH
     return Path(configured) if configured else Path(settings.VAR_DIR) / "blocklist-signing-key.pem"
 
 
 @cache
 def private_key() -> Ed25519PrivateKey:
-    text = getattr(settings, "BLOCKING_SIGNING_KEY", "")
+    text = settings.BLOCKING_SIGNING_KEY
     if not text:
         path = _key_path()
         if not path.exists():

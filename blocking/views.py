@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from tracker.core import audit
 from tracker.core.errors import DomainError, show_on_form
+from tracker.core.listing import PAGE_SIZE, query_without_page
 
 from . import compliance, exports, services, signing
 from .forms import ISPForm, LiftForm, OrderForm
@@ -54,15 +55,13 @@ def order_list(request):
                 ]
             )
         return response
-    query = request.GET.copy()
-    query.pop("page", None)
     proposals = BlockProposal.objects.filter(status=BlockProposal.Status.OPEN).select_related("case__platform")
     return render(
         request,
         "blocking/order_list.html",
         {
-            "page": Paginator(orders, 50).get_page(request.GET.get("page")),
-            "query": query.urlencode(),
+            "page": Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page")),
+            "query": query_without_page(request),
             "statuses": BlockOrder.Status.choices,
             "kinds": BlockOrder.Kind.choices,
             "proposals": proposals[:50],
@@ -215,7 +214,7 @@ def lift_new(request, pk):
 @login_required
 @ui_permission
 def blocklist(request):
-    versions = Paginator(BlocklistVersion.objects.select_related("order").order_by("-serial"), 50)
+    versions = Paginator(BlocklistVersion.objects.select_related("order").order_by("-serial"), PAGE_SIZE)
     return render(
         request,
         "blocking/blocklist.html",

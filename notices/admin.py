@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from tracker.core.admin import ReadOnlyAdmin
+
 from .models import (
     Delivery,
     DeliveryAttempt,
@@ -29,19 +31,7 @@ class StepTranslationAdmin(admin.ModelAdmin):
     list_display = ["step", "language"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Notices and their delivery evidence change only through the services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Notices and their delivery evidence change only through the services.
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
     list_display = ["reference", "case", "step", "status", "sent_at", "deadline_at"]

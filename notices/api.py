@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from tracker.cases.models import Case
 from tracker.core.errors import DomainError, require_permission
+from tracker.core.rest import validated
 from tracker.items.models import FlaggedItem
 
 from . import rebuttals as rebuttal_services
@@ -235,7 +236,7 @@ class OutcomesField(serializers.JSONField):
         if not isinstance(value, list):
             raise serializers.ValidationError(_("Give a list of {item, outcome, reason}."))
         rows = OutcomeInput(data=value, many=True)
-        rows.is_valid(raise_exception=True)
+        rows.isvalidated(raise_exception=True)
         return rows.validated_data
 
 
@@ -280,12 +281,6 @@ class SanctionTransitionInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _files(request, data) -> list:
     # A multipart body with several files under one name: DRF's ListField sees only what getlist gives.
     if hasattr(request.data, "getlist"):
@@ -318,7 +313,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=SendNoticeInput, responses={201: NoticeDetailSerializer})
     def create(self, request):
-        data = _valid(SendNoticeInput, request.data)
+        data = validated(SendNoticeInput, request.data)
         notice = sending.send_notice(
             case=data["case"], actor=request.user, items=data.get("items"), step=data.get("step")
         )
@@ -338,7 +333,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=PastNoticeInput, responses={201: NoticeDetailSerializer})
     @action(detail=False, methods=["post"], url_path="record-past")
     def record_past(self, request):
-        data = _valid(PastNoticeInput, request.data)
+        data = validated(PastNoticeInput, request.data)
         notice = sending.record_past_notice(
             case=data["case"],
             actor=request.user,
@@ -371,7 +366,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if request.method == "GET":
             rows = notice.replies.select_related("recorded_by").prefetch_related("attachments__file")
             return Response(PlatformReplySerializer(rows, many=True).data)
-        data = _valid(ReplyInput, request.data)
+        data = validated(ReplyInput, request.data)
         reply = replies.record_platform_reply(
             notice=notice,
             actor=request.user,
@@ -395,7 +390,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def rebuttals(self, request, pk=None):
         notice = self.get_object()
-        data = _valid(RebuttalInput, request.data)
+        data = validated(RebuttalInput, request.data)
         entry = data.get("notice_item")
         if entry is None and "item" in data:
             entry = NoticeItem.objects.filter(notice=notice, item_id=data["item"]).first()
@@ -441,7 +436,7 @@ class RebuttalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         responses={201: RebuttalSerializer},
     )
     def create(self, request):
-        data = _valid(RebuttalInput, request.data)
+        data = validated(RebuttalInput, request.data)
         if data.get("notice_item") is None:
             message = _("Name the notice's item row (notice_item).")
             raise DomainError(message, fields={"notice_item": [message]})
@@ -458,7 +453,7 @@ class RebuttalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=DecideInput, responses=RebuttalSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        data = _valid(DecideInput, request.data)
+        data = validated(DecideInput, request.data)
         rebuttal = rebuttal_services.decide_rebuttal(
             rebuttal=self.get_object(), actor=request.user, decision=data["decision"], reason=data["reason"]
         )
@@ -479,7 +474,7 @@ class SanctionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=SanctionTransitionInput, responses=SanctionSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        data = _valid(SanctionTransitionInput, request.data)
+        data = validated(SanctionTransitionInput, request.data)
         sanction = sanction_services.change_sanction_state(sanction=self.get_object(), actor=request.user, **data)
         return Response(SanctionSerializer(self.get_queryset().get(pk=sanction.pk)).data)
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 from tracker.core import audit
 
 from .models import Delivery, DeliveryAttempt, Notice
+from .sweep import sweep_lease
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # Errors after which the message certainly did not go out and a later try may succeed.
@@ -50,12 +51,12 @@ class OutcomeUnknown(Exception):
 
 
 def sender_address() -> str:
-    return getattr(settings, "NOTICES_FROM_EMAIL", "") or settings.DEFAULT_FROM_EMAIL
+    return settings.NOTICES_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
 
 
 def message_id_for(reference: str, number: int) -> str:
     """`<TKD.2017.000123.1@domain>`: the reference, readable, so a reply's In-Reply-To names the notice."""
-    domain = getattr(settings, "NOTICES_MESSAGE_ID_DOMAIN", "") or sender_address().rpartition("@")[2] or "localhost"
+    domain = settings.NOTICES_MESSAGE_ID_DOMAIN or sender_address().rpartition("@")[2] or "localhost"
     return f"<{reference.replace('/', '.')}.{number}@{domain}>"
 
 
@@ -135,7 +136,7 @@ def create_deliveries(notice: Notice, *, now: datetime) -> list[Delivery]:
                 raw_message=raw,
                 sha256=hashlib.sha256(raw).hexdigest(),
                 created_at=now,
-                next_attempt_at=now + _lease(),
+                next_attempt_at=now + sweep_lease(),
             )
         )
     return Delivery.objects.bulk_create(deliveries)
@@ -157,7 +158,7 @@ def send_delivery(*, delivery_id: int) -> str:
     """Send one delivery if it is still to be sent. Returns sent, retry, unknown, failed or skipped."""
     started = timezone.now()
     claimed = Delivery.objects.filter(pk=delivery_id, state__in=[State.QUEUED, State.UNKNOWN]).update(
-        state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=started + _lease()
+        state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=started + sweep_lease()
     )
     if not claimed:
         return "skipped"
@@ -166,7 +167,7 @@ def send_delivery(*, delivery_id: int) -> str:
         accepted_at, reply = transmit(delivery)
     except TemporaryFailure as exc:
         retry_at = timezone.now() + retry_delay(delivery.attempts)
-        _finish(delivery, started, State.QUEUED, Result.TRANSIENT, str(exc), next_attempt_at=retry_at + _lease())
+        _finish(delivery, started, State.QUEUED, Result.TRANSIENT, str(exc), next_attempt_at=retry_at + sweep_lease())
         return "retry"
     except OutcomeUnknown as exc:
         retry_at = timezone.now() + retry_delay(delivery.attempts)
@@ -213,7 +214,7 @@ def claim_stale_deliveries(*, now: datetime, limit: int = 500) -> list[int]:
             )
         ids = [pk for pk, state in rows if state in (State.QUEUED, State.UNKNOWN, State.SENDING)]
         done = [pk for pk, _state in rows if pk not in ids]
-        Delivery.objects.filter(pk__in=ids).update(next_attempt_at=now + _lease())
+        Delivery.objects.filter(pk__in=ids).update(next_attempt_at=now + sweep_lease())
         if done:
             Delivery.objects.filter(pk__in=done).update(next_attempt_at=None)
     return ids
@@ -232,10 +233,6 @@ def _finish(delivery, started, state, result, detail, *, needs_check=False, next
             delivery=delivery, started_at=started, finished_at=finished, result=result, detail=detail[:4000]
         )
         audit.record_transition(delivery, actor=None, from_state=State.SENDING, to_state=state, reason=detail[:500])
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=getattr(settings, "NOTICES_SWEEP_LEASE_SECONDS", 600))
 
 
 # --- the wire ---------------------------------------------------------------------------------------
@@ -265,8 +262,8 @@ def transmit(delivery: Delivery) -> tuple[datetime, str]:
 
 def _smtp(raw: bytes, *, sender: str, recipient: str) -> tuple[datetime, str]:
     host, port = settings.EMAIL_HOST, settings.EMAIL_PORT
-    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 30
-    use_ssl = getattr(settings, "EMAIL_USE_SSL", False)
+    timeout = settings.EMAIL_TIMEOUT or 30
+    use_ssl = settings.EMAIL_USE_SSL
     data_sent = False
     try:
         if use_ssl:
@@ -279,7 +276,7 @@ def _smtp(raw: bytes, *, sender: str, recipient: str) -> tuple[datetime, str]:
         raise PermanentFailure(f"connecting to {host}:{port}: {type(exc).__name__}: {exc}") from exc
     try:
         smtp.ehlo_or_helo_if_needed()
-        if getattr(settings, "EMAIL_USE_TLS", False) and not use_ssl:
+        if settings.EMAIL_USE_TLS and not use_ssl:
             smtp.starttls(context=ssl.create_default_context())
             smtp.ehlo()
         if settings.EMAIL_HOST_USER:

@@ -54,7 +54,7 @@ class Mailbox:
     @classmethod
     def from_settings(cls) -> Mailbox | None:
         """The configured mailbox, or None when polling is off (no host)."""
-        if not getattr(settings, "NOTICES_IMAP_HOST", ""):
+        if not settings.NOTICES_IMAP_HOST:
             return None
         return cls(
             host=settings.NOTICES_IMAP_HOST,
@@ -85,7 +85,7 @@ class PollResult:
 
 def poll_mailbox(mailbox: Mailbox, *, batch: int | None = None, limit: int = 1000) -> PollResult:
     """Store the mailbox's unseen messages (at most `limit` a poll). Raises MailboxUnavailable."""
-    batch = batch or getattr(settings, "NOTICES_IMAP_BATCH", 20)
+    batch = batch or settings.NOTICES_IMAP_BATCH
     result = PollResult()
     try:
         connection = _connect(mailbox)

@@ -56,7 +56,7 @@ AUDITED_FIELDS = [
 
 
 def max_bytes() -> int:
-    return getattr(settings, "NOTICES_INBOUND_MAX_BYTES", inbound_mail.DEFAULT_MAX_BYTES)
+    return settings.NOTICES_INBOUND_MAX_BYTES
 
 
 @dataclass

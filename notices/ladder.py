@@ -82,7 +82,7 @@ def deadline_rule(step: EscalationStep, urgency: str) -> DeadlineRule:
 
 def owner_reminders() -> list[timedelta]:
     """How long before a deadline the case owner is reminded, furthest first (setting in minutes)."""
-    minutes = getattr(settings, "NOTICES_OWNER_REMINDERS", [24 * 60, 2 * 60])
+    minutes = settings.NOTICES_OWNER_REMINDERS
     return [timedelta(minutes=value) for value in sorted(minutes, reverse=True)]
 
 

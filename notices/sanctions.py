@@ -38,7 +38,7 @@ def impose_sanction(*, notice: Notice, at: datetime) -> Sanction | None:
         defaults={
             "case_id": notice.case_id,
             "amount": amount,
-            "currency": getattr(settings, "NOTICES_SANCTION_CURRENCY", "IDR"),
+            "currency": settings.NOTICES_SANCTION_CURRENCY,
             "imposed_at": at,
         },
     )

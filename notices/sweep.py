@@ -18,7 +18,7 @@ SWEEP_LABEL = "escalation sweep"
 # The item status each outcome moves the item to; None leaves it in the notice.
 def sweep_lease() -> timedelta:
     """How long a claimed piece of work stays with its task before the sweep hands it out again."""
-    return timedelta(seconds=getattr(settings, "NOTICES_SWEEP_LEASE_SECONDS", 600))
+    return timedelta(seconds=settings.NOTICES_SWEEP_LEASE_SECONDS)
 
 
 def claim_due_notices(*, now: datetime | None = None, limit: int = 500) -> list[int]:

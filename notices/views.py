@@ -21,6 +21,7 @@ from tracker.cases.models import Case
 from tracker.core import audit
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
+from tracker.core.listing import PAGE_SIZE, query_without_page
 from tracker.evidence.services import open_stored
 
 from . import ladder, replies, selectors, sending
@@ -46,15 +47,6 @@ from .models import (
     ReplyAttachment,
     Sanction,
 )
-
-PAGE_SIZE = 50
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return query.urlencode()
 
 
 def _get_notice(pk: int) -> Notice:
@@ -94,7 +86,7 @@ def notice_list(request):
         notice.overdue = notice.is_overdue(now)
         notice.deadline_phrase = selectors.deadline_phrase(notice.deadline_at, now) if notice.is_awaiting_reply else ""
     return render(
-        request, "notices/notice_list.html", {"filters": filters, "page": page, "query": _query_without_page(request)}
+        request, "notices/notice_list.html", {"filters": filters, "page": page, "query": query_without_page(request)}
     )
 
 

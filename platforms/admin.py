@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from tracker.core.admin import ReadOnlyAdmin
+
 from .models import AdvisoryReason, GovernmentAdvisory, Platform, PlatformContact, PlatformDomain, PlatformHost
 
 
@@ -28,19 +30,7 @@ class ContactInline(ReadOnlyInline):
     model = PlatformContact
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The registry's writes are audited in platforms/services.py; the admin would bypass that."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# The registry's writes are audited in platforms/services.py; the admin would bypass that.
 @admin.register(Platform)
 class PlatformAdmin(ReadOnlyAdmin):
     list_display = ["name", "operator_legal_name", "home_country", "url_rules", "has_government_channel"]

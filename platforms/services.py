@@ -119,51 +119,44 @@ def set_platform_hosts(*, actor, platform: Platform, hosts: Iterable[str], reaso
     if problems:
         raise DomainError(problems[0], fields={"hosts": problems[:50]})
     try:
-        with transaction.atomic():
-            platform = Platform.objects.select_for_update().get(pk=platform.pk)
-            current = set(platform.hosts.values_list("host", flat=True))
-            if current == set(wanted):
-                return sorted(current)
-            platform.hosts.exclude(host__in=wanted).delete()
-            PlatformHost.objects.bulk_create(
-                [PlatformHost(platform=platform, host=h) for h in wanted if h not in current]
-            )
-            audit.record(
-                obj=platform,
-                action=AuditEntry.Action.CHANGE,
-                actor=actor,
-                changes={"hosts": [sorted(current), sorted(wanted)]},
-                reason=reason,
-            )
+        return _replace_owned(platform, PlatformHost, "host", "hosts", list(wanted), actor=actor, reason=reason)
     except IntegrityError:
         # Another platform took one of these hosts between our check and our insert.
         message = _("One of these hosts was just registered for another platform; reload and try again.")
         raise DomainError(message, fields={"hosts": [message]}) from None
-    return sorted(wanted)
 
 
 def set_platform_domains(*, actor, platform: Platform, names, reason: str = "") -> list[str]:
     """Make `names` (text, one a line, or a list) exactly the DNS names the platform owns.
 
-    Names are checked as a block order would check them (blocking/names.py); notes of names kept stay.
+    Names are checked as a block order would check them (tracker/core/dns_names.py); notes of names kept stay.
     """
     _require(actor, "platforms.change_platform")
     empty = not names or (isinstance(names, str) and not names.strip())
     wanted = [] if empty else [str(name) for name in parse_names(names)]
+    return _replace_owned(platform, PlatformDomain, "name", "domains", wanted, actor=actor, reason=reason)
+
+
+def _replace_owned(platform: Platform, model, field: str, related: str, wanted: list[str], *, actor, reason) -> list:
+    """Make the platform's `related` rows (hosts or DNS names) exactly `wanted`, audited as one change.
+
+    Rows kept stay as they are (with their notes); only those dropped are deleted and those new inserted.
+    """
     with transaction.atomic():
         platform = Platform.objects.select_for_update().get(pk=platform.pk)
-        current = set(platform.domains.values_list("name", flat=True))
+        rows = getattr(platform, related)
+        current = set(rows.values_list(field, flat=True))
         if current == set(wanted):
             return sorted(current)
-        platform.domains.exclude(name__in=wanted).delete()
-        PlatformDomain.objects.bulk_create(
-            [PlatformDomain(platform=platform, name=n) for n in wanted if n not in current]
+        rows.exclude(**{f"{field}__in": wanted}).delete()
+        model.objects.bulk_create(
+            [model(platform=platform, **{field: value}) for value in wanted if value not in current]
         )
         audit.record(
             obj=platform,
             action=AuditEntry.Action.CHANGE,
             actor=actor,
-            changes={"domains": [sorted(current), sorted(wanted)]},
+            changes={related: [sorted(current), sorted(wanted)]},
             reason=reason,
         )
     return sorted(wanted)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from tracker.core import audit
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
+from tracker.core.listing import PAGE_SIZE, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.core.panels import page_panels
 
@@ -69,14 +70,12 @@ def platform_list(request):
             for p in platforms.iterator(chunk_size=2000)
         )  # fmt: skip
         return stream_csv("platforms.csv", header, rows)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "platforms/platform_list.html",
         {
-            "page": Paginator(platforms, 50).get_page(request.GET.get("page")),
-            "query": query.urlencode(),
+            "page": Paginator(platforms, PAGE_SIZE).get_page(request.GET.get("page")),
+            "query": query_without_page(request),
             "countries": _countries(Platform.objects.exclude(home_country="").values_list("home_country", flat=True)),
         },
     )
@@ -243,14 +242,12 @@ def advisory_list(request):
             for a in advisories.iterator(chunk_size=2000)
         )  # fmt: skip
         return stream_csv("government-advisories.csv", header, rows)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "platforms/advisory_list.html",
         {
-            "page": Paginator(advisories, 50).get_page(request.GET.get("page")),
-            "query": query.urlencode(),
+            "page": Paginator(advisories, PAGE_SIZE).get_page(request.GET.get("page")),
+            "query": query_without_page(request),
             "countries": _countries(GovernmentAdvisory.objects.values_list("country", flat=True)),
             "measures": GovernmentAdvisory.Measure.choices,
             "statuses": GovernmentAdvisory.Status.choices,

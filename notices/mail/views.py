@@ -14,12 +14,12 @@ from notices import inbound
 from notices.models import InboundMail
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
+from tracker.core.listing import PAGE_SIZE, query_without_page
 from tracker.evidence.services import open_stored
 
 from .filters import InboundMailFilter
 from .forms import DismissForm, MatchForm, UploadForm
 
-PAGE_SIZE = 50
 can_view = permission_required("notices.view_inboundmail", raise_exception=True)
 can_triage = permission_required("notices.triage_inboundmail", raise_exception=True)
 
@@ -33,13 +33,6 @@ def triage_first(queryset):
         output_field=IntegerField(),
     )
     return queryset.annotate(queue_rank=rank).order_by("queue_rank", "-received_at", "-id")
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return query.urlencode()
 
 
 @login_required
@@ -69,7 +62,7 @@ def mail_list(request):
         {
             "filters": filters,
             "page": Paginator(mails, PAGE_SIZE).get_page(request.GET.get("page")),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "triage_count": InboundMail.objects.filter(state=InboundMail.State.TRIAGE).count(),
         },
     )

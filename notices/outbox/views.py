@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from tracker.core.listing import PAGE_SIZE
+
 from .reading import outbox_dir, outbox_files, outbox_in_use, read_outbox_file
 
 can_view = permission_required("notices.view_delivery", raise_exception=True)
@@ -14,7 +16,7 @@ can_view = permission_required("notices.view_delivery", raise_exception=True)
 @can_view
 def outbox_list(request):
     files = outbox_files() if outbox_in_use() else []
-    page = Paginator(files, 50).get_page(request.GET.get("page"))
+    page = Paginator(files, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "notices/outbox/list.html", {"page": page, "in_use": outbox_in_use(), "folder": outbox_dir()}
     )

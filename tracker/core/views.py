@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from tracker.core.api import AuditEntryFilter
 from tracker.core.csv_export import stream_csv
 from tracker.core.discovery import app_modules
+from tracker.core.listing import PAGE_SIZE, query_without_page
 from tracker.core.models import TIME_ZONE_CHOICES, AuditEntry, Role
 from tracker.core.rest import error_body
 
@@ -76,15 +77,13 @@ def audit_list(request):
     )
     if request.GET.get("format") == "csv":
         return _audit_csv(entries)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "tracker/audit_list.html",
         {
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "actions": AuditEntry.Action.choices,
             "sources": AuditEntry.Source.choices,
         },

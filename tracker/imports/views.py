@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
+from tracker.core.listing import PAGE_SIZE
 from tracker.imports.models import ItemImport
 
 from . import services
@@ -23,7 +24,7 @@ REJECTIONS_PAGE = 100
 def import_list(request):
     imports = ItemImport.objects.select_related("created_by", "default_category", "case")
     return render(
-        request, "imports/import_list.html", {"page": Paginator(imports, 50).get_page(request.GET.get("page"))}
+        request, "imports/import_list.html", {"page": Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))}
     )
 
 
