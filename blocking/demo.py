@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from platforms.demo import TELEGRAM_NAMES
 from tracker.cases.models import Case
 from tracker.core import audit
+from tracker.core.actors import DEMO
 from tracker.core.demo import DEMO_PASSWORD
 from tracker.core.models import AuditEntry, Role, User
 
@@ -129,7 +130,7 @@ def _link_notices_later(order: BlockOrder, case, stdout) -> None:
     audit.record(
         obj=order,
         action=AuditEntry.Action.CHANGE,
-        actor=None,
+        actor=DEMO,
         changes={"notices": [None, [notice.reference for notice in notices]]},
         reason="demo: the notices recorded since the order was loaded",
     )

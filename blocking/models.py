@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core.deadlines import DeadlineRule, InvalidDeadlineRule
+from tracker.core.states import StateMachine
 
 
 class BlockProposal(models.Model):
@@ -23,6 +24,9 @@ class BlockProposal(models.Model):
     case = models.ForeignKey("tracker.Case", on_delete=models.PROTECT, related_name="block_proposals")
     reason = models.TextField(_("reason"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    STATE_MACHINE = StateMachine(
+        "status", {Status.OPEN: {Status.ORDERED, Status.DISMISSED}, Status.ORDERED: set(), Status.DISMISSED: set()}
+    )
     proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -111,6 +115,18 @@ class BlockOrder(models.Model):
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BLOCK)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    STATE_MACHINE = StateMachine(
+        "status",
+        {
+            Status.DRAFT: {Status.AWAITING_APPROVAL, Status.WITHDRAWN},
+            Status.AWAITING_APPROVAL: {Status.APPROVED, Status.DRAFT, Status.WITHDRAWN},  # DRAFT: sent back
+            Status.APPROVED: {Status.ISSUED, Status.WITHDRAWN},
+            Status.ISSUED: {Status.IN_FORCE},
+            Status.IN_FORCE: {Status.LIFTED},
+            Status.LIFTED: set(),
+            Status.WITHDRAWN: set(),
+        },
+    )
     case = models.ForeignKey(
         "tracker.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="block_orders"
     )

@@ -21,10 +21,12 @@ from notices.models import EscalationPolicy, Notice, Notification
 from notices.notifications import notify
 from tracker.cases.models import Case
 from tracker.core import audit
+from tracker.core.actors import BLOCKING_SCHEDULE, is_system
 from tracker.core.deadlines import DeadlineRule, compute_deadline
 from tracker.core.dns_names import BlockedName, parse_names
 from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed, require_permission
 from tracker.core.models import AuditEntry
+from tracker.core.states import change_state
 
 from .models import (
     BLOCKLIST_LOCK_KEY,
@@ -41,18 +43,6 @@ from .models import (
 
 Status = BlockOrder.Status
 
-# The one state machine of orders: (from, to) pairs the services may take.
-TRANSITIONS = {
-    (Status.DRAFT, Status.AWAITING_APPROVAL),
-    (Status.AWAITING_APPROVAL, Status.APPROVED),
-    (Status.AWAITING_APPROVAL, Status.DRAFT),  # sent back for changes
-    (Status.APPROVED, Status.ISSUED),
-    (Status.ISSUED, Status.IN_FORCE),
-    (Status.IN_FORCE, Status.LIFTED),
-    (Status.DRAFT, Status.WITHDRAWN),
-    (Status.AWAITING_APPROVAL, Status.WITHDRAWN),
-    (Status.APPROVED, Status.WITHDRAWN),
-}
 CHUNK = 5000
 
 
@@ -126,16 +116,22 @@ def _steps_pending(recipient: OrderRecipient) -> list[ChaseStep]:
     ]
 
 
-def propose_block(*, case: Case, reason: str, actor=None) -> BlockProposal:
-    """Open a block proposal for the case, or return the one already open (safe to call twice)."""
+def propose_block(*, case: Case, reason: str, actor) -> BlockProposal:
+    """Open a block proposal for the case, or return the one already open (safe to call twice).
+
+    Who may: a supervisor (who may make block orders), or the system when the escalation ladder runs out.
+    """
+    require_permission(actor, "blocking.add_blockorder", system_may=True)
     existing = BlockProposal.objects.filter(case=case, status=BlockProposal.Status.OPEN).first()
     if existing:
         return existing
-    label = actor.get_username() if actor is not None else "escalation sweep"
     try:
         with transaction.atomic():
             proposal = BlockProposal.objects.create(
-                case=case, reason=reason, proposed_by=actor, proposed_by_label=label
+                case=case,
+                reason=reason,
+                proposed_by=None if is_system(actor) else actor,
+                proposed_by_label=actor.get_username(),
             )
             audit.record(obj=proposal, action=AuditEntry.Action.CREATE, actor=actor, reason=reason)
     except IntegrityError:
@@ -144,13 +140,10 @@ def propose_block(*, case: Case, reason: str, actor=None) -> BlockProposal:
     return proposal
 
 
-def propose_block_when_ladder_runs_out(sender, *, notice, reason: str, now, **kwargs) -> BlockProposal:
+def propose_block_when_ladder_runs_out(sender, *, notice, reason: str, actor, now, **kwargs) -> BlockProposal:
     """The receiver of notices' `ladder_exhausted`: propose the block and tell the case's owner."""
-
-    from notices.models import Notification
-
     case = notice.case
-    proposal = propose_block(case=case, reason=reason)
+    proposal = propose_block(case=case, reason=reason, actor=actor)
     notify(
         case.owner,
         kind=Notification.Kind.BLOCK_PROPOSED,
@@ -166,12 +159,13 @@ def propose_block_when_ladder_runs_out(sender, *, notice, reason: str, now, **kw
 def dismiss_proposal(*, proposal: BlockProposal, actor, reason: str) -> BlockProposal:
     require_permission(actor, "blocking.add_blockorder")
     with transaction.atomic():
-        proposal = BlockProposal.objects.select_for_update().get(pk=proposal.pk)
-        if proposal.status != BlockProposal.Status.OPEN:
-            raise TransitionNotAllowed(_("This proposal is no longer open."))
-        proposal.status = BlockProposal.Status.DISMISSED
-        proposal.save(update_fields=["status"])
-        audit.record_transition(proposal, actor=actor, from_state="open", to_state="dismissed", reason=reason)
+        change_state(
+            proposal,
+            to=BlockProposal.Status.DISMISSED,
+            actor=actor,
+            reason=reason,
+            refusal=_("This proposal is no longer open."),
+        )
     return proposal
 
 
@@ -234,10 +228,9 @@ def create_block_order(
             now=now,
         )
         if proposal is not None:
-            proposal.status = BlockProposal.Status.ORDERED
-            proposal.save(update_fields=["status"])
-            audit.record_transition(
-                proposal, actor=actor, from_state="open", to_state="ordered", reason=order.reference
+            refusal = _("This proposal is no longer open.")
+            change_state(
+                proposal, to=BlockProposal.Status.ORDERED, actor=actor, reason=order.reference, refusal=refusal
             )
     return order
 
@@ -397,9 +390,8 @@ def approve_order(*, order: BlockOrder, actor, password: str, now=None, schedule
     now = now or timezone.now()
     with transaction.atomic():
         order = _locked(order)
-        _move(order, Status.APPROVED, actor=actor, at=now)
-        order.approved_by, order.approved_at, order.next_action_at = actor, now, order.effective_at
-        order.save(update_fields=["approved_by", "approved_at", "next_action_at"])
+        approval = {"approved_by": actor, "approved_at": now, "next_action_at": order.effective_at}
+        _move(order, Status.APPROVED, actor=actor, at=now, also=approval)
         order_id, eta = order.pk, order.effective_at
         if schedule:
             transaction.on_commit(lambda: _queue_issue(order_id, eta))
@@ -426,9 +418,13 @@ def withdraw_order(*, order: BlockOrder, actor, reason: str) -> BlockOrder:
         raise DomainError(_("Say why the order is withdrawn."), fields={"reason": [_("required")]})
     with transaction.atomic():
         order = _locked(order)
-        _move(order, Status.WITHDRAWN, actor=actor, reason=reason)
-        order.ended_at, order.next_action_at = timezone.now(), None
-        order.save(update_fields=["ended_at", "next_action_at"])
+        _move(
+            order,
+            Status.WITHDRAWN,
+            actor=actor,
+            reason=reason,
+            also={"ended_at": timezone.now(), "next_action_at": None},
+        )
     return order
 
 
@@ -442,15 +438,10 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
     """
     now = now or timezone.now()
     with transaction.atomic():
-        order = (
-            BlockOrder.objects.select_for_update(skip_locked=True)
-            .filter(pk=order_id, status=Status.APPROVED, effective_at__lte=now)
-            .first()
-        )
+        order = _claim_due_order(order_id, Status.APPROVED, effective_at__lte=now)
         if order is None:
             return None
-        _move(order, Status.ISSUED, actor=None, at=now)
-        order.issued_at = now
+        _move(order, Status.ISSUED, actor=BLOCKING_SCHEDULE, at=now, also={"issued_at": now})
         isps = ISP.objects.filter(is_active=True) if order.binds_all_isps else order.isps.all()
         rules = deadline_rules()
         recipients = OrderRecipient.objects.bulk_create([_new_recipient(order, isp, rules, now=now) for isp in isps])
@@ -459,10 +450,8 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
             change_blocklist(order=order, add=names, now=now)
         else:
             change_blocklist(order=order, remove=names, now=now)
-        _move(order, Status.IN_FORCE, actor=None, at=now)
-        order.in_force_at = now
-        order.next_action_at = order.ends_at
-        order.save(update_fields=["issued_at", "in_force_at", "next_action_at"])
+        in_force = {"in_force_at": now, "next_action_at": order.ends_at}
+        _move(order, Status.IN_FORCE, actor=BLOCKING_SCHEDULE, at=now, also=in_force)
         if order.kind == BlockOrder.Kind.LIFT and order.ends_at is None:
             # A lift for some days only suspends the block: its order stays in force to resume.
             _mark_lifted_orders(now=now, reason=order.reference)
@@ -491,11 +480,7 @@ def end_order(*, order_id: int, now=None) -> BlockOrder | None:
     """The end time of an order in force has come: a block's names leave the list; a lift's come back."""
     now = now or timezone.now()
     with transaction.atomic():
-        order = (
-            BlockOrder.objects.select_for_update(skip_locked=True)
-            .filter(pk=order_id, status=Status.IN_FORCE, ends_at__lte=now)
-            .first()
-        )
+        order = _claim_due_order(order_id, Status.IN_FORCE, ends_at__lte=now)
         if order is None:
             return None
         names = [BlockedName(n, s) for n, s in order.names.values_list("name", "subtree")]
@@ -504,11 +489,27 @@ def end_order(*, order_id: int, now=None) -> BlockOrder | None:
         else:
             blocker = order.lifts or order
             change_blocklist(order=blocker, add=names, now=now)
-        _move(order, Status.LIFTED, actor=None, at=now, reason=_("end time reached"))
-        order.ended_at, order.next_action_at = now, None
-        order.save(update_fields=["ended_at", "next_action_at"])
-        _stop_chasing(order)
+        _end(order, now=now, reason=_("end time reached"))
     return order
+
+
+def _claim_due_order(order_id: int, status: str, **due) -> BlockOrder | None:
+    """Lock the order if it is in `status` and due (`due`: e.g. effective_at__lte=now); None if another
+    worker holds it or it is not due, so two sweeps never act on one order."""
+    return BlockOrder.objects.select_for_update(skip_locked=True).filter(pk=order_id, status=status, **due).first()
+
+
+def _end(order: BlockOrder, *, now, reason: str) -> None:
+    """An order in force ends (lifted): nothing more is due for it, and late ISPs are no longer chased."""
+    _move(
+        order,
+        Status.LIFTED,
+        actor=BLOCKING_SCHEDULE,
+        at=now,
+        reason=reason,
+        also={"ended_at": now, "next_action_at": None},
+    )
+    _stop_chasing(order)
 
 
 def _mark_lifted_orders(*, now, reason: str) -> None:
@@ -516,10 +517,7 @@ def _mark_lifted_orders(*, now, reason: str) -> None:
     in_force = BlockOrder.objects.filter(kind=BlockOrder.Kind.BLOCK, status=Status.IN_FORCE)
     still = set(BlocklistEntry.objects.filter(order__in=in_force).values_list("order_id", flat=True).distinct())
     for order in in_force.exclude(pk__in=still).select_for_update():
-        _move(order, Status.LIFTED, actor=None, at=now, reason=reason)
-        order.ended_at, order.next_action_at = now, None
-        order.save(update_fields=["ended_at", "next_action_at"])
-        _stop_chasing(order)
+        _end(order, now=now, reason=reason)
 
 
 def _stop_chasing(order: BlockOrder) -> None:
@@ -615,7 +613,9 @@ def chase_recipient(*, recipient_id: int, now=None) -> str | None:
 def _record_chase(recipient: OrderRecipient, step: ChaseStep, *, now: datetime) -> None:
 
     order, isp = recipient.order, recipient.isp
-    audit.record(obj=order, action=AuditEntry.Action.EVENT, actor=None, at=now, reason=f"{isp.name}: {step.kind}")
+    audit.record(
+        obj=order, action=AuditEntry.Action.EVENT, actor=BLOCKING_SCHEDULE, at=now, reason=f"{isp.name}: {step.kind}"
+    )
     due_at = recipient.acknowledge_due_at if step.deadline == "acknowledge" else recipient.implement_due_at
     rule = recipient.acknowledge_rule if step.deadline == "acknowledge" else recipient.implement_rule
     values = {
@@ -725,7 +725,7 @@ def change_blocklist(
     audit.record(
         obj=version,
         action=AuditEntry.Action.CREATE,
-        actor=None,
+        actor=BLOCKING_SCHEDULE,
         at=now,
         reason=_("%(order)s: %(added)s added, %(removed)s removed")
         % {"order": order.reference, "added": len(added), "removed": len(removed)},
@@ -776,16 +776,10 @@ def _locked(order: BlockOrder) -> BlockOrder:
     return BlockOrder.objects.select_for_update().get(pk=order.pk)
 
 
-def _move(order: BlockOrder, to: str, *, actor, at=None, reason: str = "") -> None:
-    if (order.status, to) not in TRANSITIONS:
-        raise TransitionNotAllowed(
-            _("An order that is %(state)s cannot become %(to)s.")
-            % {"state": order.get_status_display(), "to": Status(to).label}
-        )
-    before = order.status
-    order.status = to
-    order.save(update_fields=["status"])
-    audit.record_transition(order, actor=actor, from_state=before, to_state=to, reason=reason, at=at)
+def _move(order: BlockOrder, to: str, *, actor, at=None, reason: str = "", also=None) -> None:
+    """Move an order its callers hold locked along BlockOrder.STATE_MACHINE, audited."""
+    refusal = _("An order that is %(from)s cannot become %(to)s.")
+    change_state(order, to=to, actor=actor, at=at, reason=reason, also=also, refusal=refusal, locked=True)
 
 
 # --- the ISP registry ----------------------------------------------------------------------------

@@ -176,7 +176,7 @@ class SanctionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_next_states(self, sanction) -> list[str]:
-        return sorted(sanction_services.SANCTION_TRANSITIONS.get(sanction.state, ()))
+        return Sanction.STATE_MACHINE.next_states(sanction.state)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -236,7 +236,7 @@ class OutcomesField(serializers.JSONField):
         if not isinstance(value, list):
             raise serializers.ValidationError(_("Give a list of {item, outcome, reason}."))
         rows = OutcomeInput(data=value, many=True)
-        rows.isvalidated(raise_exception=True)
+        rows.is_valid(raise_exception=True)
         return rows.validated_data
 
 

@@ -26,7 +26,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker.core import audit
+from tracker.core.actors import MAIL_DELIVERY
+from tracker.core.states import change_state, claim_state
 
 from .models import Delivery, DeliveryAttempt, Notice
 from .sweep import sweep_lease
@@ -157,9 +158,8 @@ def retry_delay(attempts: int) -> timedelta:
 def send_delivery(*, delivery_id: int) -> str:
     """Send one delivery if it is still to be sent. Returns sent, retry, unknown, failed or skipped."""
     started = timezone.now()
-    claimed = Delivery.objects.filter(pk=delivery_id, state__in=[State.QUEUED, State.UNKNOWN]).update(
-        state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=started + sweep_lease()
-    )
+    claim = {"attempts": F("attempts") + 1, "next_attempt_at": started + sweep_lease()}
+    claimed = claim_state(Delivery.objects.filter(pk=delivery_id), to=State.SENDING, also=claim)
     if not claimed:
         return "skipped"
     delivery = Delivery.objects.select_related("notice").get(pk=delivery_id)
@@ -185,11 +185,8 @@ def give_up(*, delivery_id: int, why: str) -> None:
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         if delivery.state in (State.QUEUED, State.UNKNOWN):
-            before = delivery.state
-            delivery.state, delivery.needs_check, delivery.next_attempt_at = State.FAILED, True, None
-            delivery.error = f"{delivery.error}\n{why}".strip()
-            delivery.save(update_fields=["state", "needs_check", "next_attempt_at", "error"])
-            audit.record_transition(delivery, actor=None, from_state=before, to_state=State.FAILED, reason=why)
+            failed = {"needs_check": True, "next_attempt_at": None, "error": f"{delivery.error}\n{why}".strip()}
+            change_state(delivery, to=State.FAILED, actor=MAIL_DELIVERY, reason=why, also=failed, locked=True)
 
 
 def claim_stale_deliveries(*, now: datetime, limit: int = 500) -> list[int]:
@@ -209,8 +206,10 @@ def claim_stale_deliveries(*, now: datetime, limit: int = 500) -> list[int]:
             return []
         stuck = [pk for pk, state in rows if state == State.SENDING]
         if stuck:
-            Delivery.objects.filter(pk__in=stuck, state=State.SENDING).update(
-                state=State.UNKNOWN, needs_check=True, error="the worker sending it stopped before it finished"
+            claim_state(
+                Delivery.objects.filter(pk__in=stuck),
+                to=State.UNKNOWN,
+                also={"needs_check": True, "error": "the worker sending it stopped before it finished"},
             )
         ids = [pk for pk, state in rows if state in (State.QUEUED, State.UNKNOWN, State.SENDING)]
         done = [pk for pk, _state in rows if pk not in ids]
@@ -223,16 +222,20 @@ def claim_stale_deliveries(*, now: datetime, limit: int = 500) -> list[int]:
 def _finish(delivery, started, state, result, detail, *, needs_check=False, next_attempt_at=None, **fields) -> None:
     finished = timezone.now()
     with transaction.atomic():
-        updates = {"state": state, "next_attempt_at": next_attempt_at, **fields}
+        updates = {"next_attempt_at": next_attempt_at, **fields}
         if result != Result.ACCEPTED:
             updates["error"] = detail
         if needs_check:
             updates["needs_check"] = True
-        Delivery.objects.filter(pk=delivery.pk).update(**updates)
         DeliveryAttempt.objects.create(
             delivery=delivery, started_at=started, finished_at=finished, result=result, detail=detail[:4000]
         )
-        audit.record_transition(delivery, actor=None, from_state=State.SENDING, to_state=state, reason=detail[:500])
+        locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if locked.state == state:
+            # The sweep judged a slow send unknown meanwhile, and unknown it stays: only the details change.
+            Delivery.objects.filter(pk=delivery.pk).update(**updates)
+        else:
+            change_state(locked, to=state, actor=MAIL_DELIVERY, reason=detail[:500], also=updates, locked=True)
 
 
 # --- the wire ---------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from tracker.core.actors import INBOUND_MAIL
+
 from .inbound import ingest_message, max_bytes
 from .models import InboundMail
 
@@ -147,7 +149,7 @@ def _take(connection, key: str, uid: int, raw: bytes | None, result: PollResult,
         _mark(connection, uid, r"(\Seen \Flagged)")
         result.empty += 1
         return
-    mail = ingest_message(raw, source=InboundMail.Source.IMAP, mailbox=key, imap_uid=uid, size=size)
+    mail = ingest_message(raw, source=InboundMail.Source.IMAP, mailbox=key, imap_uid=uid, size=size, actor=INBOUND_MAIL)
     # Committed: only now may the server forget that the tracker still has to take it.
     if size is not None:
         _mark(connection, uid, r"(\Seen \Flagged)")  # left in the mailbox for a person to fetch whole

@@ -28,8 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.core import audit
+from tracker.core.actors import INBOUND_MAIL
 from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
 from tracker.core.models import AuditEntry
+from tracker.core.states import change_state
 from tracker.evidence.services import store_bytes
 
 from . import inbound_mail
@@ -75,7 +77,7 @@ def ingest_message(
     source: str,
     mailbox: str = "",
     imap_uid: int | None = None,
-    actor=None,
+    actor,
     now: datetime | None = None,
     size: int | None = None,
 ) -> InboundMail:
@@ -262,13 +264,25 @@ def _decide(inbound: InboundMail, message: InboundMessage, match: _Match, *, now
         _triage(inbound, _closed_reason(notice), notice=notice, matched_by=match.matched_by)
     else:
         # Auto-replies, receipts and complaints are attached whatever the notice's state: nobody answers them.
-        inbound.notice, inbound.matched_by, inbound.state = notice, match.matched_by, State.ATTACHED
-    inbound.save(update_fields=["notice", "matched_by", "state", "triage_reason"])
+        _attach(inbound, notice, match.matched_by)
+        return []
+    inbound.save(update_fields=["notice", "matched_by", "triage_reason"])
     return []
 
 
+def _attach(inbound: InboundMail, notice: Notice, matched_by: str) -> None:
+    """A message just stored (in triage) is attached to the notice it was matched to."""
+    reason = _("matched to %(reference)s by %(how)s") % {
+        "reference": notice.reference,
+        "how": InboundMail.MatchedBy(matched_by).label,
+    }
+    also = {"notice": notice, "matched_by": matched_by}
+    change_state(inbound, to=State.ATTACHED, actor=INBOUND_MAIL, reason=reason, also=also, locked=True)
+
+
 def _triage(inbound: InboundMail, reason: str, *, notice: Notice | None = None, matched_by: str = "") -> None:
-    inbound.state, inbound.triage_reason = State.TRIAGE, reason[:500]
+    """A message just stored stays in triage (its state since it was made), with the reason why."""
+    inbound.triage_reason = reason[:500]
     inbound.notice, inbound.matched_by = notice, matched_by
 
 
@@ -321,8 +335,9 @@ def _delivery_reports(inbound: InboundMail, message: InboundMessage, match: _Mat
             matched_by=match.matched_by,
         )
     else:
-        inbound.notice, inbound.matched_by, inbound.state = notice, match.matched_by, State.ATTACHED
-    inbound.save(update_fields=["notice", "matched_by", "state", "triage_reason"])
+        _attach(inbound, notice, match.matched_by)
+    if inbound.state == State.TRIAGE:
+        inbound.save(update_fields=["notice", "matched_by", "triage_reason"])
     for report in reports.values():
         if report.action == "failed":
             _mark_bounced(report)
@@ -340,21 +355,13 @@ def _delivery_for(recipient: str, candidates: list[Delivery], *, named) -> Deliv
 
 def _mark_bounced(report: DeliveryReport) -> None:
     delivery = Delivery.objects.select_for_update().get(pk=report.delivery_id)
-    before = delivery.state
-    if before in (Delivery.State.QUEUED, Delivery.State.SENDING):
-        # A worker is still sending it: leave its state to the worker, but a person must look.
+    if delivery.state in (Delivery.State.QUEUED, Delivery.State.SENDING, Delivery.State.BOUNCED):
+        # Still being sent (its state is the worker's), or bounced already: a person must look, that is all.
         Delivery.objects.filter(pk=delivery.pk).update(needs_check=True)
         return
-    delivery.state, delivery.needs_check = Delivery.State.BOUNCED, True
-    delivery.save(update_fields=["state", "needs_check"])
-    if before != Delivery.State.BOUNCED:
-        audit.record_transition(
-            delivery,
-            actor=None,
-            from_state=before,
-            to_state=Delivery.State.BOUNCED,
-            reason=f"{report.status} {report.diagnostic}".strip()[:500],
-        )
+    reason = f"{report.status} {report.diagnostic}".strip()[:500]
+    also = {"needs_check": True}
+    change_state(delivery, to=Delivery.State.BOUNCED, actor=INBOUND_MAIL, reason=reason, also=also, locked=True)
 
 
 def _notify_about(inbound: InboundMail, *, now) -> None:
@@ -482,17 +489,18 @@ def match_inbound_mail(*, inbound: InboundMail, notice: Notice, actor, note: str
                 _("This email is %(state)s, not waiting for triage.") % {"state": inbound.get_state_display()}
             )
         notice = Notice.objects.select_related("case__owner").get(pk=notice.pk)
-        inbound.notice, inbound.matched_by, inbound.state = notice, MatchedBy.PERSON, State.ATTACHED
-        inbound.handled_by, inbound.handled_at, inbound.handling_note = actor, now, (note or "").strip()
-        inbound.save(update_fields=["notice", "matched_by", "state", "handled_by", "handled_at", "handling_note"])
-        audit.record_transition(
-            inbound,
-            actor=actor,
-            from_state=State.TRIAGE,
-            to_state=State.ATTACHED,
-            reason=_("attached to %(reference)s by hand. %(note)s")
-            % {"reference": notice.reference, "note": inbound.handling_note},
-        )
+        handled = {
+            "notice": notice,
+            "matched_by": MatchedBy.PERSON,
+            "handled_by": actor,
+            "handled_at": now,
+            "handling_note": (note or "").strip(),
+        }
+        reason = _("attached to %(reference)s by hand. %(note)s") % {
+            "reference": notice.reference,
+            "note": handled["handling_note"],
+        }
+        change_state(inbound, to=State.ATTACHED, actor=actor, reason=reason, also=handled, locked=True)
         if inbound.kind in PERSON_KINDS and notice.case.owner_id != actor.pk:
             _notify_about(inbound, now=now)
     return inbound
@@ -512,8 +520,6 @@ def dismiss_inbound_mail(*, inbound: InboundMail, actor, note: str, now=None) ->
             raise TransitionNotAllowed(
                 _("This email is %(state)s: it cannot be dismissed.") % {"state": inbound.get_state_display()}
             )
-        before = inbound.state
-        inbound.state, inbound.handled_by, inbound.handled_at, inbound.handling_note = State.DISMISSED, actor, now, note
-        inbound.save(update_fields=["state", "handled_by", "handled_at", "handling_note"])
-        audit.record_transition(inbound, actor=actor, from_state=before, to_state=State.DISMISSED, reason=note[:500])
+        handled = {"handled_by": actor, "handled_at": now, "handling_note": note}
+        change_state(inbound, to=State.DISMISSED, actor=actor, reason=note[:500], also=handled, locked=True)
     return inbound

@@ -86,9 +86,10 @@ def owner_reminders() -> list[timedelta]:
     return [timedelta(minutes=value) for value in sorted(minutes, reverse=True)]
 
 
-def next_action_at(notice: Notice) -> datetime | None:
-    """When the sweep must next look at the notice: the owner's next reminder, else its deadline."""
-    if notice.status not in Notice.AWAITING_REPLY or notice.deadline_at is None:
+def next_action_at(notice: Notice, *, as_status: str | None = None) -> datetime | None:
+    """When the sweep must next look at the notice (were it `as_status`): the owner's next reminder, else
+    its deadline."""
+    if (as_status or notice.status) not in Notice.AWAITING_REPLY or notice.deadline_at is None:
         return None
     pending = owner_reminders()[notice.owner_reminders_done :]
     if pending:

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from tracker.cases.models import Case, CaseItem
 from tracker.cases.services import change_case_status
 from tracker.core import audit
+from tracker.core.actors import SWEEP
 from tracker.core.models import AuditEntry
+from tracker.core.states import change_state
 from tracker.items.models import FlaggedItem
 
 from .ladder import next_action_at, owner_reminders
@@ -87,12 +89,8 @@ def advance_notice(*, notice_id: int, now: datetime | None = None) -> str:
 
 def _lapse(notice: Notice, *, now: datetime) -> str:
     """The deadline passed with items unresolved: the notice lapses and the next step follows."""
-    from_status = notice.status
-    notice.status, notice.lapsed_at, notice.next_action_at = Status.LAPSED, now, None
-    notice.save(update_fields=["status", "lapsed_at", "next_action_at"])
-    audit.record_transition(
-        notice, actor=None, from_state=from_status, to_state=Status.LAPSED, reason=_("deadline passed"), at=now
-    )
+    lapsed = {"lapsed_at": now, "next_action_at": None}
+    change_state(notice, to=Status.LAPSED, actor=SWEEP, reason=_("deadline passed"), at=now, also=lapsed, locked=True)
     case = notice.case
     still_members = CaseItem.objects.filter(case=case, item=OuterRef("item"), removed_at__isnull=True)
     entries = (
@@ -108,7 +106,7 @@ def _lapse(notice: Notice, *, now: datetime) -> str:
         case=case, items=open_items, step=step, previous=notice, now=now, items_checked=True
     )
     if step.automatic:
-        issue(follow_up, actor=None, now=now, new_entries=follow_up_entries)
+        issue(follow_up, actor=SWEEP, now=now, new_entries=follow_up_entries)
         notify(
             case.owner,
             kind=Notification.Kind.STEP_SENT,
@@ -125,7 +123,7 @@ def _lapse(notice: Notice, *, now: datetime) -> str:
         )
         return "sent"
     store_notice(follow_up, follow_up_entries)
-    audit.record(obj=follow_up, action=AuditEntry.Action.CREATE, actor=None, reason=_("prepared for confirmation"))
+    audit.record(obj=follow_up, action=AuditEntry.Action.CREATE, actor=SWEEP, reason=_("prepared for confirmation"))
     notify(
         case.owner,
         kind=Notification.Kind.STEP_PREPARED,
@@ -152,8 +150,8 @@ def _ladder_ran_out(notice: Notice, open_items: list[FlaggedItem], *, now: datet
         "items": len(open_items),
     }
     if case.status == Case.Status.OPEN:
-        change_case_status(case, to_status=Case.Status.ESCALATED, reason=reason)
-    ladder_exhausted.send(sender=Notice, notice=notice, reason=reason, now=now)
+        change_case_status(case, to_status=Case.Status.ESCALATED, actor=SWEEP, reason=reason)
+    ladder_exhausted.send(sender=Notice, notice=notice, reason=reason, actor=SWEEP, now=now)
     return "block_proposed"
 
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.states import StateMachine
 from tracker.items.models import Urgency
 
 
@@ -147,6 +148,17 @@ class Notice(models.Model):
         help_text=_("the notice whose lapsed deadline this one follows"),
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    # A past notice is recorded straight into the state it ended in; the rest follows the ladder and replies.
+    STATE_MACHINE = StateMachine(
+        "status",
+        {
+            Status.PREPARED: {Status.SENT},
+            Status.SENT: {Status.PARTLY_ANSWERED, Status.ANSWERED, Status.LAPSED},
+            Status.PARTLY_ANSWERED: {Status.ANSWERED, Status.LAPSED},
+            Status.ANSWERED: set(),
+            Status.LAPSED: set(),
+        },
+    )
     urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices)
     language = models.CharField(_("language"), max_length=8, default="en")
     recipients = models.JSONField(_("recipients"), default=list)
@@ -259,6 +271,19 @@ class Delivery(models.Model):
     raw_message = models.BinaryField(_("message as sent"))
     sha256 = models.CharField(_("SHA-256 of the message"), max_length=64)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    # Sending is claimed (queued/unknown -> sending) so no two workers send one message; see delivery.py.
+    STATE_MACHINE = StateMachine(
+        "state",
+        {
+            State.QUEUED: {State.SENDING, State.FAILED},
+            # Unknown: sent again, or the worker that had it reports after all.
+            State.UNKNOWN: {State.SENDING, State.SENT, State.QUEUED, State.FAILED, State.BOUNCED},
+            State.SENDING: {State.SENT, State.QUEUED, State.UNKNOWN, State.FAILED},
+            State.SENT: {State.BOUNCED},
+            State.FAILED: {State.BOUNCED},
+            State.BOUNCED: set(),
+        },
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     accepted_at = models.DateTimeField(_("accepted by the server"), null=True, blank=True)
     server_reply = models.TextField(_("server's reply"), blank=True)
@@ -471,6 +496,15 @@ class InboundMail(models.Model):
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound_mails")
     matched_by = models.CharField(_("matched by"), max_length=20, choices=MatchedBy.choices, blank=True, default="")
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    STATE_MACHINE = StateMachine(
+        "state",
+        {
+            State.TRIAGE: {State.ATTACHED, State.RECORDED, State.DISMISSED},
+            State.ATTACHED: {State.RECORDED, State.DISMISSED},
+            State.RECORDED: set(),
+            State.DISMISSED: set(),
+        },
+    )
     triage_reason = models.CharField(_("why it needs triage"), max_length=500, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -538,6 +572,10 @@ class Rebuttal(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True, default="")
+    STATE_MACHINE = StateMachine(
+        "decision",
+        {Decision.PENDING: {Decision.UPHELD, Decision.WITHDRAWN}, Decision.UPHELD: set(), Decision.WITHDRAWN: set()},
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -586,6 +624,15 @@ class Sanction(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="IDR")
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.IMPOSED)
+    STATE_MACHINE = StateMachine(
+        "state",
+        {
+            State.IMPOSED: {State.COMMITTED, State.PAID, State.WAIVED},
+            State.COMMITTED: {State.PAID, State.WAIVED},
+            State.PAID: set(),
+            State.WAIVED: set(),
+        },
+    )
     imposed_at = models.DateTimeField(_("imposed"))
     committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)

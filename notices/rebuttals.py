@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tracker.core import audit
 from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
 from tracker.core.models import Role, User
+from tracker.core.states import change_state
 from tracker.evidence.services import store_uploads
 from tracker.items.models import FlaggedItem
 from tracker.items.services import change_item_status
@@ -97,16 +98,10 @@ def decide_rebuttal(*, rebuttal: Rebuttal, actor, decision: str, reason: str) ->
         rebuttal = (
             Rebuttal.objects.select_for_update(of=("self",)).select_related("notice_item__item").get(pk=rebuttal.pk)
         )
-        if rebuttal.decision:
-            message = _("This rebuttal was already decided (%(decision)s).") % {
-                "decision": rebuttal.get_decision_display()
-            }
-            raise TransitionNotAllowed(message, fields={"decision": [message]})
-        rebuttal.decision, rebuttal.decided_by = decision, actor
-        rebuttal.decided_at, rebuttal.decision_reason = timezone.now(), reason.strip()
-        rebuttal.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason"])
-        audit.record_transition(
-            rebuttal, actor=actor, from_state=Decision.PENDING, to_state=decision, reason=reason.strip()[:500]
+        decided = {"decided_by": actor, "decided_at": timezone.now(), "decision_reason": reason.strip()}
+        refusal = _("This rebuttal was already decided (%(from)s).")
+        change_state(
+            rebuttal, to=decision, actor=actor, reason=reason.strip()[:500], also=decided, refusal=refusal, locked=True
         )
         if decision == Decision.WITHDRAWN:
             _withdraw(rebuttal.notice_item, actor=actor, reason=reason.strip())
@@ -127,13 +122,11 @@ def _withdraw(entry: NoticeItem, *, actor, reason: str) -> None:
         item__status=FlaggedItem.Status.CLOSED
     )
     if notice.is_awaiting_reply and not still_open.exists():
-        from_status = notice.status
-        notice.status, notice.answered_at, notice.next_action_at = Notice.Status.ANSWERED, timezone.now(), None
-        notice.save(update_fields=["status", "answered_at", "next_action_at"])
-        audit.record_transition(
+        change_state(
             notice,
+            to=Notice.Status.ANSWERED,
             actor=actor,
-            from_state=from_status,
-            to_state=notice.status,
             reason=_("nothing left open after withdrawing %(item)s") % {"item": entry.display},
+            also={"answered_at": timezone.now(), "next_action_at": None},
+            locked=True,
         )

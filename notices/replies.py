@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tracker.core import audit
 from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.core.states import change_state
 from tracker.evidence.services import store_uploads
 from tracker.items.models import FlaggedItem
 from tracker.items.services import change_item_status
@@ -127,16 +128,11 @@ def record_platform_reply(
                 change_item_status(
                     entry.item, to_status=to_status, actor=actor, reason=f"{notice.reference}: {summary[:200]}"
                 )
-        from_status = notice.status
         if all(entry.is_resolved for entry in entries.values()):
-            notice.status, notice.answered_at, notice.next_action_at = Status.ANSWERED, received_at, None
-        elif parsed:
-            notice.status = Status.PARTLY_ANSWERED
-        notice.save(update_fields=["status", "answered_at", "next_action_at"])
-        if notice.status != from_status:
-            audit.record_transition(
-                notice, actor=actor, from_state=from_status, to_state=notice.status, reason=summary[:500]
-            )
+            answered = {"answered_at": received_at, "next_action_at": None}
+            change_state(notice, to=Status.ANSWERED, actor=actor, reason=summary[:500], also=answered, locked=True)
+        elif parsed and notice.status != Status.PARTLY_ANSWERED:
+            change_state(notice, to=Status.PARTLY_ANSWERED, actor=actor, reason=summary[:500], locked=True)
     return reply
 
 
@@ -149,13 +145,12 @@ def _claim_inbound_mail(inbound_mail: InboundMail, *, notice: Notice, actor) -> 
     if mail.notice_id not in (None, notice.pk):
         message = _("That email belongs to notice %(reference)s.") % {"reference": mail.notice}
         raise DomainError(message, fields={"inbound_mail": [message]})
-    from_state = mail.state
+    recorded = {"handled_by": actor, "handled_at": timezone.now()}
     if mail.notice_id is None:
-        mail.notice, mail.matched_by = notice, InboundMail.MatchedBy.PERSON
-    mail.state, mail.handled_by, mail.handled_at = InboundMail.State.RECORDED, actor, timezone.now()
-    mail.save(update_fields=["notice", "matched_by", "state", "handled_by", "handled_at"])
-    audit.record_transition(mail, actor=actor, from_state=from_state, to_state=mail.state, reason=notice.reference)
-    return mail
+        recorded.update(notice=notice, matched_by=InboundMail.MatchedBy.PERSON)
+    return change_state(
+        mail, to=InboundMail.State.RECORDED, actor=actor, reason=notice.reference, also=recorded, locked=True
+    )
 
 
 def _parse_outcomes(outcomes) -> dict[int, ItemOutcome]:

@@ -11,21 +11,16 @@ from django.utils.translation import gettext as _
 
 from tracker.core import audit
 from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
+from tracker.core.states import change_state
 
 from .models import Notice, Sanction
 
 State = Sanction.State
 
-SANCTION_TRANSITIONS: dict[str, set[str]] = {
-    State.IMPOSED: {State.COMMITTED, State.PAID, State.WAIVED},
-    State.COMMITTED: {State.PAID, State.WAIVED},
-    State.PAID: set(),
-    State.WAIVED: set(),
-}
 _STAMP = {State.COMMITTED: "committed_at", State.PAID: "paid_at", State.WAIVED: "waived_at"}
 
 
-def impose_sanction(*, notice: Notice, at: datetime) -> Sanction | None:
+def impose_sanction(*, notice: Notice, at: datetime, actor) -> Sanction | None:
     """The sanction a notice's step carries, once per notice; None when the step carries none.
 
     Called inside the transaction that sends (or records) the notice, by the escalation machinery.
@@ -45,7 +40,7 @@ def impose_sanction(*, notice: Notice, at: datetime) -> Sanction | None:
     if created:
         audit.record_creation(
             sanction,
-            actor=None,
+            actor=actor,
             reason=_("imposed by %(step)s, %(reference)s") % {"step": notice.step.name, "reference": notice},
         )
     return sanction
@@ -69,7 +64,7 @@ def change_sanction_state(
         raise DomainError(next(iter(problems.values()))[0], fields=problems)
     with transaction.atomic():
         sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
-        if to_state not in SANCTION_TRANSITIONS[sanction.state]:
+        if not Sanction.STATE_MACHINE.allows(sanction.state, to_state):
             message = _("A sanction that is %(from)s cannot become %(to)s.") % {
                 "from": sanction.get_state_display(),
                 "to": State(to_state).label,
@@ -78,18 +73,10 @@ def change_sanction_state(
         if at < sanction.imposed_at:
             message = _("The date is before the sanction was imposed.")
             raise DomainError(message, fields={"at": [message]})
-        from_state = sanction.state
-        sanction.state = to_state
-        setattr(sanction, _STAMP[to_state], at)
-        fields = ["state", _STAMP[to_state]]
+        stamped = {_STAMP[to_state]: at}
         if payment_reference.strip():
-            sanction.payment_reference = payment_reference.strip()[:200]
-            fields.append("payment_reference")
+            stamped["payment_reference"] = payment_reference.strip()[:200]
         if note.strip():
-            sanction.note = (f"{sanction.note}\n" if sanction.note else "") + note.strip()
-            fields.append("note")
-        sanction.save(update_fields=fields)
-        audit.record_transition(
-            sanction, actor=actor, from_state=from_state, to_state=to_state, reason=note.strip()[:500], at=at
-        )
+            stamped["note"] = (f"{sanction.note}\n" if sanction.note else "") + note.strip()
+        change_state(sanction, to=to_state, actor=actor, reason=note.strip()[:500], at=at, also=stamped, locked=True)
     return sanction

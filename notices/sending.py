@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from platforms.models import Platform, PlatformContact
 from tracker.cases.models import Case
 from tracker.core import audit
+from tracker.core.actors import is_system
 from tracker.core.deadlines import DeadlineRule, compute_deadline
 from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
 from tracker.core.models import AuditEntry
+from tracker.core.states import change_state
 from tracker.items.models import FlaggedItem, Urgency
 from tracker.items.services import change_item_status
 
@@ -32,7 +34,6 @@ from .models import (
 from .placeholders import render
 from .references import allocate_reference
 from .sanctions import impose_sanction
-from .sweep import SWEEP_LABEL
 
 Status = Notice.Status
 
@@ -61,15 +62,17 @@ def send_notice(
 def prepare_notice(
     *,
     case: Case,
-    actor=None,
+    actor,
     items: Iterable[FlaggedItem] | None = None,
     step: EscalationStep | None = None,
     previous: Notice | None = None,
     now: datetime | None = None,
 ) -> Notice:
-    """A notice rendered and numbered but not sent, for a liaison officer to confirm."""
-    if actor is not None:
-        require_permission(actor, "notices.send_notice")
+    """A notice rendered and numbered but not sent, for a liaison officer to confirm.
+
+    Who may: a person who may send notices, or the system (the sweep prepares a step that waits for one).
+    """
+    require_permission(actor, "notices.send_notice", system_may=True)
     with transaction.atomic():
         case = Case.objects.select_related("platform").get(pk=case.pk)
         notice, entries = new_notice(case=case, items=items, step=step, previous=previous, now=now)
@@ -163,30 +166,34 @@ def issue(notice: Notice, *, actor, now: datetime | None, new_entries: list[Noti
         )
     else:
         entries = new_entries
-    notice.status = Status.SENT
-    notice.sent_at = now
-    notice.sent_by = actor
-    notice.sent_by_label = actor.get_username() if actor is not None else SWEEP_LABEL
-    notice.owner_reminders_done = sum(1 for before in owner_reminders() if notice.deadline_at - before <= now)
-    notice.next_action_at = next_action_at(notice)
-    if new_entries is None:
-        notice.save()
-    else:
-        store_notice(notice, new_entries)
+    sending = {
+        "deadline_at": notice.deadline_at,
+        "deadline_rule": notice.deadline_rule,
+        "recipients": notice.recipients,
+        "subject": notice.subject,
+        "body": notice.body,
+        "sent_at": now,
+        "sent_by": None if is_system(actor) else actor,
+        "sent_by_label": actor.get_username(),
+        "owner_reminders_done": sum(1 for before in owner_reminders() if notice.deadline_at - before <= now),
+    }
+    notice.owner_reminders_done = sending["owner_reminders_done"]
+    sending["next_action_at"] = next_action_at(notice, as_status=Status.SENT)
+    reason = _("to %(recipients)s, reply due %(deadline)s") % {
+        "recipients": ", ".join(notice.recipients),
+        "deadline": notice.deadline_at.isoformat(),
+    }
+    # A prepared notice is locked by its caller; a new one is inserted as sent, its snapshots after it.
+    change_state(notice, to=Status.SENT, actor=actor, reason=reason, at=now, also=sending, locked=True)
+    if new_entries is not None:
+        for entry in new_entries:
+            entry.notice = notice
+        NoticeItem.objects.bulk_create(new_entries)
     for entry in entries:
         if entry.item.status != FlaggedItem.Status.IN_NOTICE:
             change_item_status(entry.item, to_status=FlaggedItem.Status.IN_NOTICE, actor=actor, reason=notice.reference)
     deliveries = delivery_module.create_deliveries(notice, now=now)
-    impose_sanction(notice=notice, at=now)
-    audit.record_transition(
-        notice,
-        actor=actor,
-        from_state=Status.PREPARED,
-        to_state=Status.SENT,
-        reason=_("to %(recipients)s, reply due %(deadline)s")
-        % {"recipients": ", ".join(notice.recipients), "deadline": notice.deadline_at.isoformat()},
-        at=now,
-    )
+    impose_sanction(notice=notice, at=now, actor=actor)
     ids = [delivery.pk for delivery in deliveries]
     transaction.on_commit(lambda: delivery_module.enqueue(ids))
 
@@ -255,7 +262,7 @@ def record_past_notice(
         for item in covered:
             if item.status != FlaggedItem.Status.IN_NOTICE:
                 change_item_status(item, to_status=FlaggedItem.Status.IN_NOTICE, actor=actor, reason=notice.reference)
-        impose_sanction(notice=notice, at=sent_at)
+        impose_sanction(notice=notice, at=sent_at, actor=actor)
         audit.record(
             obj=notice,
             action=AuditEntry.Action.CREATE,

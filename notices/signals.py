@@ -7,5 +7,5 @@ opening a block proposal.
 from django.dispatch import Signal
 
 # Sent inside the lapse's transaction when a notice lapses with items unresolved and no rung is left.
-# Arguments: notice (the lapsed Notice), reason (str, for the record), now (datetime).
+# Arguments: notice (the lapsed Notice), reason (str, for the record), actor (who acts: the sweep), now.
 ladder_exhausted = Signal()

@@ -356,7 +356,7 @@ def case_record_past_notice(request, pk):
 
 
 def add_sanction_form(sanction: Sanction, user) -> None:
-    next_states = sorted(sanction_services.SANCTION_TRANSITIONS.get(sanction.state, ()))
+    next_states = Sanction.STATE_MACHINE.next_states(sanction.state)
     sanction.form = (
         SanctionStateForm(sanction=sanction, next_states=next_states)
         if next_states and user.has_perm("notices.manage_sanction")
@@ -369,7 +369,7 @@ def add_sanction_form(sanction: Sanction, user) -> None:
 @permission_required("notices.manage_sanction", raise_exception=True)
 def sanction_state(request, pk):
     sanction = get_object_or_404(Sanction, pk=pk)
-    next_states = sorted(sanction_services.SANCTION_TRANSITIONS.get(sanction.state, ()))
+    next_states = Sanction.STATE_MACHINE.next_states(sanction.state)
     form = SanctionStateForm(request.POST, sanction=sanction, next_states=next_states)
     if not form.is_valid():
         for problems in form.errors.values():

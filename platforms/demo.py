@@ -1,13 +1,15 @@
 """Demo data: real platforms with their hosts and owned DNS names, and the government advisories of
 ../shared/DOMAIN.md. Safe to run twice: what exists already is left alone.
 
-Everything goes through platforms/services.py with `actor=None`, the system actor: `load_demo` runs it in
+Everything goes through platforms/services.py with `actor=DEMO`, the system actor: `load_demo` runs it in
 its audit context, so every entry is labelled "load_demo" (a command), and no demo account needs
 administrator powers. Where DOMAIN.md gives no exact date, the date is a placeholder and the notes say so;
 contacts whose address we do not know are left out rather than guessed.
 """
 
 from datetime import date
+
+from tracker.core.actors import DEMO
 
 from . import services
 from .models import GovernmentAdvisory, Platform, UrlRules
@@ -223,7 +225,7 @@ def load(stdout) -> None:
         if GovernmentAdvisory.objects.filter(**key).exists():
             continue
         services.record_advisory(
-            actor=None,
+            actor=DEMO,
             platforms=[platforms[name] for name in spec.pop("platforms")],
             reasons=spec.pop("reasons"),
             source=SOURCE,
@@ -240,18 +242,18 @@ def _load_platform(spec: dict) -> bool:
     platform = Platform.objects.filter(name__iexact=spec["name"]).first()
     created = platform is None
     if created:
-        platform = services.save_platform(actor=None, **spec)
+        platform = services.save_platform(actor=DEMO, **spec)
     if hosts and not platform.hosts.exists():
-        services.set_platform_hosts(actor=None, platform=platform, hosts=hosts)
+        services.set_platform_hosts(actor=DEMO, platform=platform, hosts=hosts)
     if names and not platform.domains.exists():
-        services.set_platform_domains(actor=None, platform=platform, names=names)
+        services.set_platform_domains(actor=DEMO, platform=platform, names=names)
     for role, email in contacts:
         if not platform.contacts.filter(role=role, email=email).exists():
-            services.save_contact(actor=None, platform=platform, role=role, email=email)
+            services.save_contact(actor=DEMO, platform=platform, role=role, email=email)
     if created and platform.name == "Telegram":
         # 2017: no government channel until the CEO's commitment of 16 July to a direct line.
         services.save_platform(
-            actor=None,
+            actor=DEMO,
             platform=platform,
             has_government_channel=True,
             reason="Telegram's CEO committed to a direct line of communication on 16 July 2017",

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.states import StateMachine
+
 
 class UrlRules(models.TextChoices):
     """How a platform's URLs and handles are read (tracker/canonical.py holds each rule set)."""
@@ -132,6 +134,7 @@ class GovernmentAdvisory(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     source_url = models.URLField(_("source address"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_FORCE)
+    STATE_MACHINE = StateMachine("status", {Status.IN_FORCE: {Status.LIFTED}, Status.LIFTED: set()})
     lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(

@@ -5,7 +5,8 @@ Each function is the one door for its change (the UI, the API and the demo call 
 permission, validates everything before it writes (a `DomainError` names each bad field), and saves the
 change with its audit entry in one transaction, so nothing is ever half-saved.
 
-`actor=None` is the system itself (the demo loader, a management command): it may do everything, and its
+A SystemActor (tracker/core/actors.py) is the system itself (the demo loader, a management command): it may
+do everything, and its
 audit entries take their label from the command's audit context (`load_demo`). Views and the API always
 pass the signed-in user, who is never None.
 """
@@ -25,10 +26,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from tracker.core import audit
+from tracker.core.actors import is_system, require_actor
 from tracker.core.canonical import InvalidItem, normalise_host
 from tracker.core.dns_names import parse_names
-from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
+from tracker.core.errors import DomainError, NotPermitted
 from tracker.core.models import AuditEntry
+from tracker.core.states import change_state
 
 from .models import (
     AdvisoryReason,
@@ -314,19 +317,14 @@ def lift_advisory(*, actor, advisory: GovernmentAdvisory, lifted_on: date, reaso
         problems["reason"] = [_("Say why, or on whose word, it is lifted.")]
     _raise(problems)
     with transaction.atomic():
-        advisory = GovernmentAdvisory.objects.select_for_update().get(pk=advisory.pk)
-        if advisory.status != GovernmentAdvisory.Status.IN_FORCE:
-            raise TransitionNotAllowed(_("This advisory is already lifted."))
-        advisory.status, advisory.lifted_on = GovernmentAdvisory.Status.LIFTED, lifted_on
-        advisory.save(update_fields=["status", "lifted_on"])
-        audit.record(
-            obj=advisory,
-            action=AuditEntry.Action.TRANSITION,
+        change_state(
+            advisory,
+            to=GovernmentAdvisory.Status.LIFTED,
             actor=actor,
-            from_state=GovernmentAdvisory.Status.IN_FORCE,
-            to_state=GovernmentAdvisory.Status.LIFTED,
-            changes={"lifted_on": [None, lifted_on.isoformat()]},
             reason=reason,
+            also={"lifted_on": lifted_on},
+            changes={"lifted_on": [None, lifted_on.isoformat()]},
+            refusal=_("This advisory is already lifted."),
         )
     return advisory
 
@@ -381,7 +379,8 @@ def _check_country(code: str, field: str, problems: dict) -> None:
 
 
 def _require(actor, perm: str) -> None:
-    if actor is None:
+    require_actor(actor)
+    if is_system(actor):
         return  # the system: demo loader, management commands (see the module docstring)
     if not actor.has_perm(perm):
         raise NotPermitted(_("You may not do this."))

@@ -24,6 +24,7 @@ from tests.blocking.test_real_resolver import TEST_ZONE, Unbound, ask
 from tests.conftest import wait_for
 from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
 from tests.factories_blocking import ISPFactory, isp_user
+from tracker.core.actors import SWEEP
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +60,7 @@ def test_proposal_to_order_to_issue_to_lift(
     case = CaseFactory(title="Telegram terror channels")
     for name in ("telegram.test", "web.telegram.test"):
         PlatformDomainFactory(platform=case.platform, name=name)
-    propose_block(case=case, reason="Six notices between 29 March 2016 and 11 June 2017 went unanswered")
+    propose_block(case=case, reason="Six notices between 29 March 2016 and 11 June 2017 went unanswered", actor=SWEEP)
     isp = ISPFactory(name="Telkom", contact_email="noc@telkom.example")
     outbox = Path(settings.EMAIL_FILE_PATH)
 

@@ -17,6 +17,7 @@ from tests.factories import PlatformFactory
 from tests.factories_blocking import ISPFactory, isp_user, order_in_force
 from tests.factories_notices import case_with_items
 from tracker.core import demo as demo_users
+from tracker.core.actors import SWEEP
 from tracker.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def draft(actor, **kw):
 def test_an_order_from_a_proposal_cites_the_cases_sent_notices_oldest_first(supervisor, liaison_officer):
     case, notices = case_with_notices(liaison_officer)
     sending.prepare_notice(case=case, actor=liaison_officer, items=[notices[0].notice_items.get().item])
-    proposal = services.propose_block(case=case, reason="ladder ran out")
+    proposal = services.propose_block(case=case, reason="ladder ran out", actor=SWEEP)
     order = draft(supervisor, proposal=proposal)
     assert list(order.notices.order_by("sent_at")) == notices  # not the one prepared and never sent
     assert order.case == case
@@ -74,7 +75,7 @@ def test_notices_given_without_a_case_name_the_orders_case(supervisor, liaison_o
 def test_the_order_form_offers_only_the_cases_notices_prefilled(client, supervisor, liaison_officer):
     case, notices = case_with_notices(liaison_officer)
     _other, others = case_with_notices(liaison_officer, dates=SENT[:1])
-    proposal = services.propose_block(case=case, reason="ladder ran out")
+    proposal = services.propose_block(case=case, reason="ladder ran out", actor=SWEEP)
     client.force_login(supervisor)
     form = client.get(f"/blocking/orders/new/?proposal={proposal.pk}").content.decode()
     for notice in notices:

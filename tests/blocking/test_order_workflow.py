@@ -12,6 +12,7 @@ from blocking.models import BlocklistEntry, BlocklistVersion, BlockOrder, BlockP
 from blocking.tasks import run_sweep, send_order_email
 from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
 from tests.factories_blocking import ISPFactory, approved_order, order_in_force
+from tracker.core.actors import SWEEP
 from tracker.core.audit import history
 from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
 
@@ -33,7 +34,7 @@ def test_proposal_becomes_an_order_prefilled_with_the_platform_domains(superviso
     case = CaseFactory()
     PlatformDomainFactory(platform=case.platform, name="telegram.org")
     PlatformDomainFactory(platform=case.platform, name="web.telegram.org")
-    proposal = services.propose_block(case=case, reason="Six notices unanswered")
+    proposal = services.propose_block(case=case, reason="Six notices unanswered", actor=SWEEP)
     names = services.prefill_names(proposal=proposal)
     order = services.create_block_order(
         actor=supervisor,

@@ -13,6 +13,7 @@ from tests.services import require
 from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
+from tracker.core.actors import INBOUND_MAIL
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,7 @@ State, Kind, MatchedBy = InboundMail.State, InboundMail.Kind, InboundMail.Matche
 
 
 def ingest(raw: bytes, **options) -> InboundMail:
+    options.setdefault("actor", INBOUND_MAIL)
     return inbound.ingest_message(raw, source=options.pop("source", COMMAND), **options)
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from notices import notifications, selectors, sending
 from notices.models import InboundMail, Notice
 from tests.factories_notices import case_with_items
+from tracker.core.actors import SWEEP
 from tracker.evidence.services import store_evidence_file
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_deadlines_are_shown_in_the_users_own_time_zone(client, make_user):
 
 def test_the_desk_shows_prepared_steps_unread_notifications_and_mail_in_triage(client, liaison_officer):
     case, _items = case_with_items(count=1)
-    prepared = sending.prepare_notice(case=case)
+    prepared = sending.prepare_notice(case=case, actor=SWEEP)
     notifications.notify(
         liaison_officer, kind="step_prepared", case=case, notice=prepared, title="Confirm the final warning"
     )
@@ -104,7 +105,7 @@ def test_the_home_page_query_count_does_not_grow_with_the_notices(
             liaison_officer, kind="deadline_reminder", case=notice.case, notice=notice, title=f"n{number}"
         )
         case, _items = case_with_items(count=1)
-        sending.prepare_notice(case=case)
+        sending.prepare_notice(case=case, actor=SWEEP)
     client.force_login(liaison_officer)
     client.get(reverse("home"))  # warm the caches of content types and permissions
     with django_assert_num_queries(HOME_QUERIES):

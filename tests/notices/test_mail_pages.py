@@ -11,6 +11,7 @@ from django.urls import reverse
 from notices import inbound
 from notices.models import InboundMail
 from tests.factories_inbound import reply, reply_to, sent_notice
+from tracker.core.actors import COMMAND
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def eml(raw: bytes, name: str = "reply.eml") -> SimpleUploadedFile:
 
 
 def kept(raw: bytes) -> InboundMail:
-    return inbound.ingest_message(raw, source=InboundMail.Source.COMMAND)
+    return inbound.ingest_message(raw, source=InboundMail.Source.COMMAND, actor=COMMAND)
 
 
 # --- pages ------------------------------------------------------------------------------------------------

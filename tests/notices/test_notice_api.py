@@ -14,6 +14,7 @@ from django.utils import timezone
 from notices import ladder, notifications, replies, sending
 from notices.models import Notice, Notification, PlatformReply, Rebuttal, Sanction
 from tests.factories_notices import case_with_items
+from tracker.core.actors import SWEEP
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +204,7 @@ def test_an_auditor_cannot_record_a_reply(as_user, liaison_officer, auditor):
 
 def test_a_prepared_notice_is_confirmed_once(as_user, liaison_officer):
     case, _items = case_with_items(count=1)
-    notice = sending.prepare_notice(case=case)
+    notice = sending.prepare_notice(case=case, actor=SWEEP)
     api = as_user(liaison_officer)
     assert api.post(f"/api/v1/notices/{notice.pk}/confirm/").json()["status"] == "sent"
     again = api.post(f"/api/v1/notices/{notice.pk}/confirm/")

@@ -15,6 +15,7 @@ from notices import ladder, notifications, sending
 from notices.models import Notice, NoticeItem, Notification, PlatformReply, Rebuttal, Sanction
 from tests.factories import PlatformFactory
 from tests.factories_notices import case_with_items
+from tracker.core.actors import SWEEP
 from tracker.items.models import FlaggedItem
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +218,7 @@ def test_a_past_notice_dated_in_the_future_or_to_a_bad_address_is_a_form_error(c
 
 def test_a_prepared_step_is_confirmed_from_its_page(client, liaison_officer):
     case, _items = case_with_items(count=1)
-    notice = sending.prepare_notice(case=case)
+    notice = sending.prepare_notice(case=case, actor=SWEEP)
     client.force_login(liaison_officer)
     page = client.get(reverse("notices-detail", args=[notice.pk])).content.decode()
     assert 'id="confirm-notice"' in page

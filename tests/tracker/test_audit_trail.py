@@ -5,6 +5,7 @@ from django.urls import reverse
 from tests.factories import CategoryFactory
 from tests.services import require_postgresql
 from tracker.core import audit
+from tracker.core.actors import SystemActor
 from tracker.core.models import AuditEntry, AuditEntryImmutable
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,7 @@ def test_what_a_task_writes_is_audited_as_coming_from_that_task():
     def audit_probe(category_id):
         from tracker.items.models import Category
 
-        return audit.record(obj=Category.objects.get(pk=category_id), action="event").pk
+        return audit.record(obj=Category.objects.get(pk=category_id), action="event", actor=SystemActor("probe")).pk
 
     category = CategoryFactory()
     entry = AuditEntry.objects.get(pk=audit_probe.apply(args=[category.pk]).get())
@@ -107,5 +108,5 @@ def test_what_a_task_writes_is_audited_as_coming_from_that_task():
 
 
 def test_password_hashes_never_reach_the_trail(analyst):
-    entry = audit.record_creation(analyst)
+    entry = audit.record_creation(analyst, actor=analyst)
     assert "password" not in entry.changes and entry.changes["username"] == [None, analyst.username]

@@ -4,6 +4,7 @@ import pytest
 
 from tests.factories import CategoryFactory
 from tests.factories_content import telegram, x_platform
+from tracker.core.actors import SystemActor
 from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
 from tracker.core.models import AuditEntry
 from tracker.items import services as item_services
@@ -163,7 +164,7 @@ def test_status_transitions_follow_the_state_machine(make_user, terrorism, path,
     item, _ = log(make_user("analyst"), "https://t.me/abcdef", terrorism)
     try:
         for status in path:
-            item = item_services.change_item_status(item, to_status=status, actor=None)
+            item = item_services.change_item_status(item, to_status=status, actor=SystemActor("test"))
     except TransitionNotAllowed:
         assert not allowed
     else:

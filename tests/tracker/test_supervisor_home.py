@@ -10,6 +10,7 @@ from django.utils import timezone
 from blocking import services as blocking_services
 from notices import rebuttals, sending
 from tests.factories_notices import case_with_items
+from tracker.core.actors import SWEEP
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_a_supervisor_sees_proposals_orders_to_approve_and_rebuttals(client, make_user, liaison_officer):
     proposer, approver = make_user("supervisor"), make_user("supervisor")
     case, items = case_with_items(count=1)
-    blocking_services.propose_block(case=case, reason="the ladder ran out")
+    blocking_services.propose_block(case=case, reason="the ladder ran out", actor=SWEEP)
     order = blocking_services.create_block_order(
         actor=proposer,
         names="t.me",

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.states import StateMachine
 from tracker.items.models import FlaggedItem
 
 
@@ -22,6 +23,15 @@ class Case(models.Model):
     platform = models.ForeignKey("platforms.Platform", on_delete=models.PROTECT, related_name="cases")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    STATE_MACHINE = StateMachine(
+        "status",
+        {
+            Status.OPEN: {Status.ESCALATED, Status.BLOCKED, Status.CLOSED},
+            Status.ESCALATED: {Status.OPEN, Status.BLOCKED, Status.CLOSED},
+            Status.BLOCKED: {Status.ESCALATED, Status.CLOSED},
+            Status.CLOSED: {Status.OPEN},
+        },
+    )
     description = models.TextField(_("description"), blank=True)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)

@@ -17,17 +17,11 @@ from tracker.cases.models import Case, CaseItem
 from tracker.core import audit
 from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
 from tracker.core.models import AuditEntry, User
+from tracker.core.states import change_state
 from tracker.items.models import FlaggedItem
 
 Status = Case.Status
 
-# from-state -> states it may move to
-CASE_TRANSITIONS: dict[str, set[str]] = {
-    Status.OPEN: {Status.ESCALATED, Status.BLOCKED, Status.CLOSED},
-    Status.ESCALATED: {Status.OPEN, Status.BLOCKED, Status.CLOSED},
-    Status.BLOCKED: {Status.ESCALATED, Status.CLOSED},
-    Status.CLOSED: {Status.OPEN},
-}
 EDITABLE_FIELDS = ("title", "description", "owner")
 
 
@@ -138,29 +132,16 @@ def remove_item(case: Case, *, item: FlaggedItem, actor, reason: str) -> CaseIte
     return membership
 
 
-def change_case_status(case: Case, *, to_status: str, actor=None, reason: str = "") -> Case:
-    """Move a case along its state machine; `actor` None means a task (e.g. the escalation sweep)."""
-    if actor is not None:
-        require_permission(actor, "tracker.change_case")
-    if to_status not in Status.values:
-        raise DomainError(_("Unknown status: %(value)s") % {"value": to_status}, fields={"status": [_("unknown")]})
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        from_status = locked.status
-        if to_status not in CASE_TRANSITIONS[from_status]:
-            raise TransitionNotAllowed(
-                _("A case that is %(from)s cannot become %(to)s.")
-                % {"from": locked.get_status_display(), "to": Status(to_status).label},
-                fields={"status": [f"not allowed from {from_status}"]},
-            )
-        locked.status = to_status
-        fields = ["status"]
-        if to_status == Status.CLOSED:
-            locked.closed_at = timezone.now()
-            fields.append("closed_at")
-        elif from_status == Status.CLOSED:
-            locked.closed_at = None
-            fields.append("closed_at")
-        locked.save(update_fields=fields)
-        audit.record_transition(locked, actor=actor, from_state=from_status, to_state=to_status, reason=reason)
-    return locked
+def change_case_status(case: Case, *, to_status: str, actor, reason: str = "") -> Case:
+    """Move a case along its state machine (Case.STATE_MACHINE), audited.
+
+    Who may: a person with `tracker.change_case`, or the system (the escalation sweep escalates a case
+    whose ladder ran out).
+    """
+    require_permission(actor, "tracker.change_case", system_may=True)
+    if to_status == Status.CLOSED:
+        also = {"closed_at": timezone.now()}
+    else:
+        also = {"closed_at": None} if case.status == Status.CLOSED else {}
+    refusal = _("A case that is %(from)s cannot become %(to)s.")
+    return change_state(case, to=to_status, actor=actor, reason=reason, also=also, refusal=refusal)

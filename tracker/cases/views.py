@@ -111,7 +111,7 @@ def case_detail(request, pk):
             ).count(),
             "timeline": case_timeline(case),
             "panels": page_panels(request, "case", case),
-            "next_statuses": [Case.Status(s) for s in sorted(case_services.CASE_TRANSITIONS[case.status])],
+            "next_statuses": [Case.Status(s) for s in Case.STATE_MACHINE.next_states(case.status)],
             "add_form": AddItemsForm(),
             "history": audit.history(case),
         },

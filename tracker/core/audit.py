@@ -2,6 +2,8 @@
 
 Services call `record` (or `record_transition`) inside the same transaction as
 the change, so a change and its audit entry are saved together or not at all.
+Every entry names who acted: a user, or a SystemActor (tracker/core/actors.py);
+`None` is refused.
 Where the change came from (UI, API, task, command) is taken from a context set
 by middleware, by tasks and by management commands.
 """
@@ -16,6 +18,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from tracker.core.actors import is_system, require_actor
 from tracker.core.models import AuditEntry
 
 
@@ -63,13 +66,14 @@ def record(
     *,
     obj: models.Model,
     action: str,
-    actor=None,
+    actor,
     changes: dict | None = None,
     from_state: str = "",
     to_state: str = "",
     reason: str = "",
     at=None,
 ) -> AuditEntry:
+    require_actor(actor)
     context = _current.get()
     entry = AuditEntry(
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -91,7 +95,7 @@ def record(
     return entry
 
 
-def record_creation(obj: models.Model, *, actor=None, reason: str = "") -> AuditEntry:
+def record_creation(obj: models.Model, *, actor, reason: str = "") -> AuditEntry:
     return record(obj=obj, action=AuditEntry.Action.CREATE, actor=actor, changes=diff({}, snapshot(obj)), reason=reason)
 
 
@@ -116,6 +120,9 @@ def history(obj: models.Model) -> models.QuerySet[AuditEntry]:
 def _actor_label(actor, context: AuditContext) -> str:
     if actor is not None and getattr(actor, "is_authenticated", False):
         return actor.get_username()
+    if is_system(actor):
+        # The task or command the context names, else what the system was doing.
+        return context.actor_label or actor.name
     return context.actor_label or context.source
 
 

@@ -5,6 +5,7 @@ import os
 from django.contrib.auth.models import Group
 
 from tracker.core import audit
+from tracker.core.actors import DEMO
 from tracker.core.models import Role, User
 
 DEMO_PASSWORD = os.environ.get("TRACKER_DEMO_PASSWORD", "demo-password-2017")
@@ -27,6 +28,6 @@ def load(stdout) -> None:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-            audit.record_creation(user, reason=f"demo account ({role.label})")
+            audit.record_creation(user, actor=DEMO, reason=f"demo account ({role.label})")
         user.groups.add(Group.objects.get(name=role))
     stdout.write(f"Demo users: {', '.join(u[0] for u in DEMO_USERS)} (password: {DEMO_PASSWORD})")

@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from tracker.core.actors import is_system
+
 
 class DomainError(Exception):
     """A request the rules refuse. `fields` names the inputs at fault, if any."""
@@ -27,8 +29,13 @@ class NotPermitted(DomainError):
     code = "permission_denied"
 
 
-def require_permission(actor, permission: str) -> None:
-    """Services check permissions again, whatever door (view, API, task) called them."""
+def require_permission(actor, permission: str, *, system_may: bool = False) -> None:
+    """Services check permissions again, whatever door (view, API, task) called them.
+
+    A person needs `permission`; the system (a SystemActor) acts only where the service says it may.
+    """
+    if system_may and is_system(actor):
+        return
     if actor is None or not actor.has_perm(permission):
         raise NotPermitted(_("You do not have permission for this."))
 

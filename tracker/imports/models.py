@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.states import StateMachine
 from tracker.items.models import Category, FlaggedItem
 
 
@@ -37,6 +38,16 @@ class ItemImport(models.Model):
         "Case", null=True, blank=True, on_delete=models.PROTECT, related_name="imports", verbose_name=_("add to case")
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # Claimed by the task that runs it (see services.run_import); a failed import is not retried by hand.
+    STATE_MACHINE = StateMachine(
+        "status",
+        {
+            Status.QUEUED: {Status.RUNNING},
+            Status.RUNNING: {Status.DONE, Status.FAILED},
+            Status.DONE: set(),
+            Status.FAILED: set(),
+        },
+    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
     imported_count = models.PositiveIntegerField(_("new items"), default=0)

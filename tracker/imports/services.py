@@ -34,6 +34,7 @@ from tracker.core import audit
 from tracker.core.canonical import InvalidItem
 from tracker.core.errors import DomainError, require_permission
 from tracker.core.models import AuditEntry
+from tracker.core.states import claim_state
 from tracker.imports.models import ImportRejection, ItemImport
 from tracker.items.models import Category, FlaggedItem, Sighting, Urgency
 from tracker.items.services import HostRegistry, effective_urgency, recognise
@@ -149,9 +150,7 @@ def run_import(import_id: int) -> ItemImport | None:
        nothing to claim and stops, so no row is ever imported twice.
     4. Done when the rows run out.
     """
-    ItemImport.objects.filter(pk=import_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=timezone.now()
-    )
+    claim_state(ItemImport.objects.filter(pk=import_id), to=Status.RUNNING, also={"started_at": timezone.now()})
     item_import = (
         ItemImport.objects.select_related("created_by", "default_category", "default_platform", "case")
         .filter(pk=import_id, status=Status.RUNNING)
@@ -180,15 +179,12 @@ def run_import(import_id: int) -> ItemImport | None:
                     rejected_count=F("rejected_count") + len(rejected),
                 )
             offset += len(chunk)
-        ItemImport.objects.filter(pk=import_id, status=Status.RUNNING).update(
-            status=Status.DONE, finished_at=timezone.now()
-        )
+        claim_state(ItemImport.objects.filter(pk=import_id), to=Status.DONE, also={"finished_at": timezone.now()})
     except (OperationalError, InterfaceError):
         raise  # the database went away: still running, and the task's retry resumes it
     except Exception as exc:
-        ItemImport.objects.filter(pk=import_id, status=Status.RUNNING).update(
-            status=Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
+        failure = {"finished_at": timezone.now(), "error": f"{type(exc).__name__}: {exc}"[:2000]}
+        claim_state(ItemImport.objects.filter(pk=import_id), to=Status.FAILED, also=failure)
         raise
     item_import.refresh_from_db()
     return item_import

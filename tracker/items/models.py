@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.states import StateMachine
+
 
 class Urgency(models.TextChoices):
     URGENT = "urgent", _("urgent")
@@ -71,6 +73,20 @@ class FlaggedItem(models.Model):
     language = models.CharField(_("language"), max_length=16, blank=True)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    # from-state -> states it may move to
+    STATE_MACHINE = StateMachine(
+        "status",
+        {
+            Status.NEW: {Status.VERIFIED, Status.CLOSED},
+            Status.VERIFIED: {Status.IN_NOTICE, Status.CLOSED},
+            Status.IN_NOTICE: {Status.REMOVED, Status.RESTRICTED, Status.REFUSED, Status.BLOCKED, Status.CLOSED},
+            Status.REFUSED: {Status.IN_NOTICE, Status.BLOCKED, Status.CLOSED},
+            Status.REMOVED: {Status.CLOSED},
+            Status.RESTRICTED: {Status.CLOSED},
+            Status.BLOCKED: {Status.REMOVED, Status.RESTRICTED, Status.CLOSED},
+            Status.CLOSED: set(),
+        },
+    )
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     logged_at = models.DateTimeField(_("logged at"), default=timezone.now)
     verified_by = models.ForeignKey(

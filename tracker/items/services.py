@@ -18,23 +18,13 @@ from django.utils.translation import gettext as _
 from platforms.models import Platform, PlatformHost
 from tracker.core import audit
 from tracker.core.canonical import CanonicalItem, InvalidItem, canonicalise
-from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed, require_permission
+from tracker.core.errors import DomainError, NotPermitted, require_permission
 from tracker.core.models import AuditEntry
+from tracker.core.states import change_state
 from tracker.items.models import Category, FlaggedItem, Sighting, Urgency
 
 Status = FlaggedItem.Status
 
-# from-state -> states it may move to
-ITEM_TRANSITIONS: dict[str, set[str]] = {
-    Status.NEW: {Status.VERIFIED, Status.CLOSED},
-    Status.VERIFIED: {Status.IN_NOTICE, Status.CLOSED},
-    Status.IN_NOTICE: {Status.REMOVED, Status.RESTRICTED, Status.REFUSED, Status.BLOCKED, Status.CLOSED},
-    Status.REFUSED: {Status.IN_NOTICE, Status.BLOCKED, Status.CLOSED},
-    Status.REMOVED: {Status.CLOSED},
-    Status.RESTRICTED: {Status.CLOSED},
-    Status.BLOCKED: {Status.REMOVED, Status.RESTRICTED, Status.CLOSED},
-    Status.CLOSED: set(),
-}
 EDITABLE_FIELDS = ("category", "urgency", "language", "description")
 
 
@@ -233,25 +223,17 @@ def verify_item(item: FlaggedItem, *, actor, reason: str = "") -> FlaggedItem:
     return item
 
 
-def change_item_status(item: FlaggedItem, *, to_status: str, actor=None, reason: str = "") -> FlaggedItem:
-    """Move an item to `to_status` if the state machine allows it, and audit the move.
+def change_item_status(item: FlaggedItem, *, to_status: str, actor, reason: str = "") -> FlaggedItem:
+    """Move an item along its state machine (FlaggedItem.STATE_MACHINE) and audit the move.
 
-    Raises TransitionNotAllowed otherwise. `actor` is None when a task acts.
+    Who may: whoever the calling service let act (a person with the right to change items, or the system
+    recording a platform's answer). Raises TransitionNotAllowed otherwise.
     """
-    if to_status not in Status.values:
-        raise DomainError(_("Unknown status: %(value)s") % {"value": to_status}, fields={"status": [_("unknown")]})
-    with transaction.atomic():
-        locked = FlaggedItem.objects.select_for_update().get(pk=item.pk)
-        from_status = locked.status
-        if to_status not in ITEM_TRANSITIONS[from_status]:
-            raise TransitionNotAllowed(
-                _("An item that is %(from)s cannot become %(to)s.")
-                % {"from": locked.get_status_display(), "to": Status(to_status).label},
-                fields={"status": [f"not allowed from {from_status}"]},
-            )
-        locked.status = to_status
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "status_changed_at"])
-        audit.record_transition(locked, actor=actor, from_state=from_status, to_state=to_status, reason=reason)
-    item.status, item.status_changed_at = locked.status, locked.status_changed_at
-    return item
+    return change_state(
+        item,
+        to=to_status,
+        actor=actor,
+        reason=reason,
+        also={"status_changed_at": timezone.now()},
+        refusal=_("An item that is %(from)s cannot become %(to)s."),
+    )

@@ -120,7 +120,7 @@ def item_detail(request, pk):
             else [],
             "next_statuses": [
                 FlaggedItem.Status(status)
-                for status in sorted(item_services.ITEM_TRANSITIONS[item.status])
+                for status in FlaggedItem.STATE_MACHINE.next_states(item.status)
                 if status != FlaggedItem.Status.VERIFIED
             ],
             "can_verify": item.status == FlaggedItem.Status.NEW

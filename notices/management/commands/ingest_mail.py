@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from notices import inbound
 from notices.models import InboundMail
 from tracker.core import audit
+from tracker.core.actors import COMMAND
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEntry
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                 name = "<stdin>" if path == "-" else path
                 try:
                     raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-                    mail = inbound.ingest_message(raw, source=InboundMail.Source.COMMAND)
+                    mail = inbound.ingest_message(raw, source=InboundMail.Source.COMMAND, actor=COMMAND)
                 except (OSError, DomainError) as exc:
                     failed += 1
                     self.stderr.write(f"{name}: {getattr(exc, 'message', None) or exc}")

@@ -6,6 +6,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from tracker.core import audit
+from tracker.core.actors import COMMAND
 from tracker.core.models import AuditEntry, Role, User
 
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             audit.record(
                 obj=user,
                 action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
+                actor=COMMAND,
                 changes={"role": [None, role]},
                 reason=f"role {role} granted on the command line",
             )

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from tracker.core import audit
+from tracker.core.actors import COMMAND
 from tracker.core.models import AuditEntry, Role, User
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         with audit.audit_context(AuditEntry.Source.COMMAND, actor_label="ensure_admin"):
             user = User.objects.create_superuser(username=username, email="", password=password)
             user.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
-            audit.record(obj=user, action=AuditEntry.Action.CREATE, reason="first administrator")
+            audit.record(obj=user, action=AuditEntry.Action.CREATE, actor=COMMAND, reason="first administrator")
         self.stdout.write(self.style.SUCCESS(f"Administrator created: {username}"))
         if "TRACKER_ADMIN_PASSWORD" not in os.environ:
             self.stdout.write(self.style.WARNING(f"Password (shown once, change it): {password}"))
