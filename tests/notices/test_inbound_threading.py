@@ -10,10 +10,10 @@ from notices import inbound
 from notices.models import Delivery, DeliveryReport, InboundMail, Notice, Notification
 from tests.factories_inbound import auto_reply_to, delivery_status, reply, reply_to, sent_notice
 from tests.services import require
+from tracker.core.actors import INBOUND_MAIL
 from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
-from tracker.core.actors import INBOUND_MAIL
 
 pytestmark = pytest.mark.django_db
 
