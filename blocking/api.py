@@ -15,13 +15,16 @@ from notices.models import Notice
 from tracker.cases.models import Case
 from tracker.core.errors import NotPermitted
 
-from . import exports, services, signing
+from . import exports, mail, services, signing
 from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipient
 
 
 class RecipientSerializer(serializers.ModelSerializer):
     isp = serializers.CharField(source="isp.name")
     overdue = serializers.SerializerMethodField()
+    emailed_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="when the ISP's mail server accepted the order"
+    )
     acknowledge_rule_text = serializers.CharField(read_only=True)
     implement_rule_text = serializers.CharField(read_only=True)
 
@@ -116,7 +119,7 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         orders = BlockOrder.objects.select_related("lifts").prefetch_related(
             "names", Prefetch("notices", Notice.objects.order_by("sent_at", "id").only("reference", "sent_at"))
         )
-        recipients = OrderRecipient.objects.select_related("isp")
+        recipients = mail.with_emailed_at(OrderRecipient.objects.select_related("isp"))
         if self.request.user.has_role("isp"):
             account = ISPAccount.objects.filter(user=self.request.user).first()
             if account is None:

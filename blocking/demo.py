@@ -138,12 +138,10 @@ def _link_notices_later(order: BlockOrder, case, stdout) -> None:
 
 
 def _isp_reports(order: BlockOrder, day: str) -> None:
-    """Mail went out at issue; the ISPs with API accounts acknowledged and reported within hours."""
-    issued = order.issued_at
+    """Mail went out at issue (from the ministry's mail, so no delivery evidence is held here); the ISPs with
+    API accounts acknowledged and reported within hours."""
     # History, not work: the sweep must not chase ISPs about 2017 today.
-    OrderRecipient.objects.filter(order=order).update(
-        email_status=OrderRecipient.Email.SENT, emailed_at=issued, next_action_at=None
-    )
+    OrderRecipient.objects.filter(order=order).update(next_action_at=None)
     for hour, recipient in zip(
         ("12:10", "12:40", "13:15"), order.recipients.filter(isp__accounts__isnull=False), strict=False
     ):

@@ -202,16 +202,8 @@ class OrderRecipient(models.Model):
     One row per (order, ISP) under a unique constraint, so a retried issue cannot send twice.
     """
 
-    class Email(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
-
     order = models.ForeignKey(BlockOrder, on_delete=models.CASCADE, related_name="recipients")
     isp = models.ForeignKey(ISP, on_delete=models.PROTECT, related_name="orders_received")
-    email_status = models.CharField(max_length=8, choices=Email.choices, default=Email.PENDING)
-    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
     acknowledge_due_at = models.DateTimeField(_("acknowledge by"))
     implement_due_at = models.DateTimeField(_("implement by"))
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)

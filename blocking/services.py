@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notices import delivery
 from notices.models import EscalationPolicy, Notice, Notification
 from notices.notifications import notify
 from tracker.cases.models import Case
@@ -28,6 +29,7 @@ from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed,
 from tracker.core.models import AuditEntry
 from tracker.core.states import change_state
 
+from . import mail
 from .models import (
     BLOCKLIST_LOCK_KEY,
     ISP,
@@ -455,9 +457,9 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
         if order.kind == BlockOrder.Kind.LIFT and order.ends_at is None:
             # A lift for some days only suspends the block: its order stays in force to resume.
             _mark_lifted_orders(now=now, reason=order.reference)
-        recipient_ids = [recipient.pk for recipient in recipients]
         if notify:
-            transaction.on_commit(lambda: _queue_order_emails(recipient_ids))
+            delivery_ids = mail.create_order_deliveries(recipients, now=now)
+            transaction.on_commit(lambda: delivery.enqueue(delivery_ids))
     return order
 
 
@@ -523,13 +525,6 @@ def _mark_lifted_orders(*, now, reason: str) -> None:
 def _stop_chasing(order: BlockOrder) -> None:
     """An order no longer in force: late ISPs are not reminded of it any more (overdue stays on record)."""
     OrderRecipient.objects.filter(order=order, next_action_at__isnull=False).update(next_action_at=None)
-
-
-def _queue_order_emails(recipient_ids: list[int]) -> None:
-    from .tasks import send_order_email
-
-    for recipient_id in recipient_ids:
-        send_order_email.delay(recipient_id)
 
 
 # --- ISP reports -------------------------------------------------------------------------------
@@ -652,8 +647,9 @@ def _record_chase(recipient: OrderRecipient, step: ChaseStep, *, now: datetime) 
             link=link,
             now=now,
         )
-    recipient_pk, kind = recipient.pk, step.kind
-    transaction.on_commit(lambda: _queue_reminder(recipient_pk, kind))
+    step_key = f"{step.kind}-{int(step.before.total_seconds() // 60)}"
+    delivery_ids = mail.create_reminder_deliveries(recipient, kind=step.kind, step_key=step_key, now=now)
+    transaction.on_commit(lambda: delivery.enqueue(delivery_ids))
 
 
 def order_staff(order: BlockOrder) -> list:
@@ -673,12 +669,6 @@ def _duration(left: timedelta) -> str:
     if minutes < 60:
         return _("%(minutes)d min") % {"minutes": minutes}
     return _("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
-
-
-def _queue_reminder(recipient_id: int, kind: str) -> None:
-    from .tasks import send_reminder_email
-
-    send_reminder_email.delay(recipient_id, kind)
 
 
 # --- the blocklist -------------------------------------------------------------------------------

@@ -1,12 +1,7 @@
 """Celery tasks of block orders: thin, idempotent, passing ids; the work is in services."""
 
-import smtplib
-import socket
-
 from celery import shared_task
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tracker.core.audit import audit_context
@@ -14,8 +9,6 @@ from tracker.core.models import AuditEntry
 
 from . import compliance, services
 from .models import ISP, BlockOrder, OrderRecipient
-
-TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionRefusedError, socket.timeout)
 
 
 @shared_task(name="blocking.issue_order", ignore_result=True)
@@ -51,70 +44,6 @@ def run_sweep(now=None) -> dict:
             if outcome:
                 done[outcome] += 1
     return done
-
-
-@shared_task(
-    name="blocking.send_order_email",
-    ignore_result=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=30,
-    max_retries=8,
-)
-def send_order_email(recipient_id: int) -> None:
-    """Mail the order to one ISP, once: the pending -> sending claim stops a second worker."""
-    claimed = OrderRecipient.objects.filter(
-        pk=recipient_id, email_status__in=[OrderRecipient.Email.PENDING, OrderRecipient.Email.FAILED]
-    ).update(email_status=OrderRecipient.Email.SENDING)
-    if not claimed:
-        return
-    recipient = OrderRecipient.objects.select_related("order", "isp").get(pk=recipient_id)
-    try:
-        order_message(recipient).send()
-    except TRANSIENT:
-        OrderRecipient.objects.filter(pk=recipient_id).update(email_status=OrderRecipient.Email.PENDING)
-        raise
-    OrderRecipient.objects.filter(pk=recipient_id).update(
-        email_status=OrderRecipient.Email.SENT, emailed_at=timezone.now()
-    )
-
-
-def order_message(recipient: OrderRecipient) -> EmailMessage:
-    order = recipient.order
-    names = [str(name) for name in order.names.all()]
-    # The ISP sees which notices went unanswered by their references only, never their text or items.
-    notices = list(order.notices.order_by("sent_at", "id").only("reference", "sent_at"))
-    context = {"order": order, "recipient": recipient, "isp": recipient.isp, "names": names, "notices": notices}
-    message = EmailMessage(
-        subject=f"[{order.reference}] {order.get_kind_display()}: {len(names)} DNS names",
-        body=render_to_string("blocking/email/order.txt", context),
-        to=[recipient.isp.contact_email],
-    )
-    message.attach(f"{order.reference}.txt", render_to_string("blocking/order_document.txt", context), "text/plain")
-    message.attach(f"{order.reference}-names.txt", "\n".join(names) + "\n", "text/plain")
-    return message
-
-
-REMINDER_SUBJECTS = {
-    "acknowledge_soon": "Reminder: acknowledge",
-    "acknowledge_late": "Overdue: acknowledge",
-    "implement_soon": "Reminder: report implemented",
-    "escalated": "Escalation",
-}
-
-
-@shared_task(name="blocking.send_reminder_email", ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=30)
-def send_reminder_email(recipient_id: int, kind: str) -> None:
-    """Remind one ISP of a deadline coming or passed; an escalation is copied to the order's supervisors."""
-    recipient = OrderRecipient.objects.select_related("order", "isp").get(pk=recipient_id)
-    context = {"order": recipient.order, "recipient": recipient, "kind": kind}
-    to = [recipient.isp.contact_email]
-    cc = [user.email for user in (recipient.order.approved_by, recipient.order.proposed_by) if user and user.email]
-    EmailMessage(
-        subject=f"[{recipient.order.reference}] {REMINDER_SUBJECTS[kind]}",
-        body=render_to_string("blocking/email/reminder.txt", context),
-        to=to,
-        cc=cc if kind == "escalated" else [],
-    ).send()
 
 
 @shared_task(name="blocking.check_compliance", ignore_result=True)

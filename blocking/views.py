@@ -17,7 +17,7 @@ from tracker.core import audit
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import PAGE_SIZE, query_without_page
 
-from . import compliance, exports, services, signing
+from . import compliance, exports, mail, services, signing
 from .forms import ISPForm, LiftForm, OrderForm
 from .models import ISP, BlocklistEntry, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
 
@@ -127,6 +127,7 @@ def order_detail(request, pk):
     now = timezone.now()
     names = order.names.all()
     checks = compliance.latest_for_names(isp_ids=[r.isp_id for r in recipients], names=[n.name for n in names[:2000]])
+    proof = mail.deliveries_of(recipients) if request.user.has_perm("notices.view_delivery") else None
     for recipient in recipients:
         recipient.overdue = recipient.is_overdue(now)
         recipient.checks = checks.get(recipient.isp_id, {})
@@ -147,6 +148,7 @@ def order_detail(request, pk):
             "names": [(name, (name.name, name.subtree) in in_force) for name in names[:2000]],
             "name_count": names.count(),
             "recipients": recipients,
+            "deliveries": proof,
             "history": audit.history(order),
             "can_approve": request.user.has_perm("blocking.approve_blockorder")
             and request.user.pk != order.proposed_by_id,

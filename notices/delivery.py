@@ -18,11 +18,14 @@ import smtplib
 import socket
 import ssl
 from datetime import datetime, timedelta
+from email import message_from_bytes
+from email import policy as email_policy
 from email.utils import format_datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -143,6 +146,67 @@ def create_deliveries(notice: Notice, *, now: datetime) -> list[Delivery]:
     return Delivery.objects.bulk_create(deliveries)
 
 
+def create_message_deliveries(
+    *,
+    about: models.Model,
+    kind: str,
+    purpose: str,
+    reference: str,
+    subject: str,
+    body: str,
+    to: list[str],
+    cc: list[str] | tuple = (),
+    attachments: list[tuple[str, str, str]] | tuple = (),
+    now: datetime,
+) -> list[int]:
+    """One delivery per address (To and Cc alike) of one message about `about`; called in its transaction.
+
+    The message is fixed now (Message-ID from the reference and purpose, Date, bytes, SHA-256), exactly as a
+    notice's is. The unique constraint refuses the same message to the same address twice (the caller's
+    transaction then fails whole). Returns the deliveries' ids, for `enqueue` after commit.
+    """
+    sender = sender_address()
+    about_type = ContentType.objects.get_for_model(about)
+    addresses = list(dict.fromkeys(address for address in [*to, *cc] if address))
+    headers = {"Date": format_datetime(now), "X-Takedown-Reference": reference, "Auto-Submitted": "auto-generated"}
+    deliveries = []
+    for number, recipient in enumerate(addresses, start=1):
+        message_id = message_id_for(f"{reference}/{about.pk}/{purpose}", number)
+        email = EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=sender,
+            to=list(to),
+            cc=list(cc),
+            headers={**headers, "Message-ID": message_id},
+        )
+        for name, content, mimetype in attachments:
+            email.attach(name, content, mimetype)
+        raw = email.message().as_bytes(linesep="\r\n")
+        deliveries.append(
+            Delivery(
+                kind=kind,
+                about_type=about_type,
+                about_id=about.pk,
+                purpose=purpose,
+                recipient=recipient,
+                sender=sender,
+                message_id=message_id,
+                raw_message=raw,
+                sha256=hashlib.sha256(raw).hexdigest(),
+                created_at=now,
+                next_attempt_at=now + sweep_lease(),
+            )
+        )
+    return [delivery.pk for delivery in Delivery.objects.bulk_create(deliveries)]
+
+
+def deliveries_about(model: type[models.Model], ids) -> models.QuerySet[Delivery]:
+    """The deliveries of messages about these records (e.g. an order's ISP copies), oldest first."""
+    about_type = ContentType.objects.get_for_model(model)
+    return Delivery.objects.filter(about_type=about_type, about_id__in=list(ids)).order_by("created_at", "id")
+
+
 def enqueue(delivery_ids: list[int]) -> None:
     from .tasks import send_delivery as task
 
@@ -245,13 +309,7 @@ def transmit(delivery: Delivery) -> tuple[datetime, str]:
     """Hand the delivery's message to the mail system; (time accepted, the server's reply)."""
     if settings.EMAIL_BACKEND == SMTP_BACKEND:
         return _smtp(bytes(delivery.raw_message), sender=delivery.sender, recipient=delivery.recipient)
-    email = build_email(
-        delivery.notice,
-        recipient=delivery.recipient,
-        sender=delivery.sender,
-        message_id=delivery.message_id,
-        sent_at=delivery.notice.sent_at,
-    )
+    email = _as_email(delivery)
     try:
         sent = get_connection(fail_silently=False).send_messages([email])
     except TRANSIENT as exc:
@@ -261,6 +319,44 @@ def transmit(delivery: Delivery) -> tuple[datetime, str]:
     if not sent:
         raise PermanentFailure(f"{settings.EMAIL_BACKEND} sent nothing")
     return timezone.now(), f"handed to {settings.EMAIL_BACKEND}"
+
+
+def _as_email(delivery: Delivery) -> EmailMessage:
+    """The delivery's message for a Django mail backend other than SMTP (the file outbox, tests' locmem)."""
+    if delivery.kind == Delivery.Kind.NOTICE:
+        return build_email(
+            delivery.notice,
+            recipient=delivery.recipient,
+            sender=delivery.sender,
+            message_id=delivery.message_id,
+            sent_at=delivery.notice.sent_at,
+        )
+    return _StoredEmail(bytes(delivery.raw_message), sender=delivery.sender, recipient=delivery.recipient)
+
+
+class _StoredEmail(EmailMessage):
+    """An EmailMessage that is the stored bytes, so the backend writes exactly what the delivery keeps."""
+
+    def __init__(self, raw: bytes, *, sender: str, recipient: str):
+        parsed = message_from_bytes(raw, policy=email_policy.default)
+        body = parsed.get_body(preferencelist=("plain",))
+        super().__init__(
+            subject=str(parsed["Subject"] or ""),
+            body=_text(body.get_content()) if body is not None else "",
+            from_email=sender,
+            to=[recipient],
+        )
+        for part in parsed.iter_attachments():
+            self.attachments.append((part.get_filename(), _text(part.get_content()), part.get_content_type()))
+        self._raw = raw
+
+    def message(self, *, policy=None):
+        return message_from_bytes(self._raw, policy=email_policy.SMTP)
+
+
+def _text(content):
+    # The stored bytes end their lines with CRLF, as SMTP wants; Python's text has LF.
+    return content.replace("\r\n", "\n") if isinstance(content, str) else content
 
 
 def _smtp(raw: bytes, *, sender: str, recipient: str) -> tuple[datetime, str]:

@@ -1,6 +1,11 @@
 """Notices to platforms, the escalation ladder they climb, their delivery evidence and the platforms' replies."""
 
+from email import message_from_bytes
+from email import policy as email_policy
+
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -250,11 +255,19 @@ class NoticeItem(models.Model):
 
 
 class Delivery(models.Model):
-    """A notice as sent to one recipient: the exact bytes, their hash and what the receiving server said.
+    """A message as sent to one recipient: the exact bytes, their hash and what the receiving server said.
 
-    One row per (notice, recipient) under a unique constraint, and sending claims the row with a
-    conditional UPDATE, so a retry or a second worker cannot send it twice.
+    Every message that leaves the tracker is one: a notice to a platform, a block or lift order to an ISP,
+    a reminder or escalation to an ISP, a notification emailed to a person. One row per (message,
+    recipient) under a unique constraint, and sending claims the row with a conditional UPDATE, so a retry
+    or a second worker cannot send it twice (notices/delivery.py).
     """
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("notice to a platform")
+        ISP_ORDER = "isp_order", _("order to an ISP")
+        ISP_REMINDER = "isp_reminder", _("reminder to an ISP")
+        NOTIFICATION = "notification", _("notification email")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -264,7 +277,15 @@ class Delivery(models.Model):
         UNKNOWN = "unknown", _("outcome unknown")
         BOUNCED = "bounced", _("bounced after acceptance")
 
-    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="deliveries")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NOTICE)
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries")
+    # What any other message is about (an ISP's copy of an order, a notification), by content type and id:
+    # notices sit below blocking and cannot name its models.
+    about_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
+    # Which message about it: "order", "acknowledge_soon-60", ... ("" for a notice).
+    purpose = models.CharField(_("purpose"), max_length=40, blank=True)
     recipient = models.EmailField(_("recipient"))
     sender = models.EmailField(_("sender"))
     message_id = models.CharField(_("Message-ID"), max_length=250, unique=True)
@@ -296,8 +317,24 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["notice", "id"]
         verbose_name_plural = _("deliveries")
-        constraints = [models.UniqueConstraint(fields=["notice", "recipient"], name="delivery_once_per_recipient")]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "recipient"], name="delivery_once_per_recipient"),
+            models.UniqueConstraint(
+                fields=["about_type", "about_id", "purpose", "recipient"],
+                condition=Q(notice__isnull=True),
+                name="delivery_once_per_message_recipient",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="notice") & Q(notice__isnull=False) & Q(about_id__isnull=True))
+                | (
+                    ~Q(kind="notice") & Q(notice__isnull=True) & Q(about_type__isnull=False) & Q(about_id__isnull=False)
+                ),
+                name="delivery_is_about_one_thing",
+            ),
+        ]
         indexes = [
+            # an order's or a notification's page: the deliveries about it
+            models.Index(fields=["about_type", "about_id"], name="delivery_about"),
             # sweep: next_attempt_at <= now (deliveries whose task was lost or whose worker died)
             models.Index(fields=["next_attempt_at"], name="delivery_next_attempt"),
             # notice page and operators: deliveries someone must check
@@ -305,7 +342,12 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.notice} → {self.recipient}"
+        return f"{self.notice or self.purpose or self.get_kind_display()} → {self.recipient}"
+
+    @property
+    def subject(self) -> str:
+        """The Subject header of the message as sent."""
+        return str(message_from_bytes(bytes(self.raw_message), policy=email_policy.default)["Subject"] or "")
 
 
 class DeliveryAttempt(models.Model):
@@ -392,7 +434,6 @@ class Notification(models.Model):
     body = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,4 +1,4 @@
-"""In-app notifications, emailed after commit. Any app may call `notify`."""
+"""In-app notifications, emailed after commit through the one delivery path. Any app may call `notify`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from django.utils import timezone
 
 from tracker.cases.models import Case
 
-from .models import (
-    Notice,
-    Notification,
-)
+from . import delivery
+from .models import Delivery, Notice, Notification
 
 
 def notify(
@@ -36,11 +34,19 @@ def notify(
         created_at=now or timezone.now(),
     )
     if user.email:
-        transaction.on_commit(lambda: _queue_notification_email(notification.pk))
+        ids = delivery.create_message_deliveries(
+            about=notification,
+            kind=Delivery.Kind.NOTIFICATION,
+            purpose="email",
+            reference=f"NTF/{notification.pk}",
+            subject=notification.title,
+            body=notification.body or notification.title,
+            to=[user.email],
+            now=notification.created_at,
+        )
+        transaction.on_commit(lambda: _queue_notification_email(ids))
     return notification
 
 
-def _queue_notification_email(notification_id: int) -> None:
-    from .tasks import send_notification_email
-
-    send_notification_email.delay(notification_id)
+def _queue_notification_email(delivery_ids: list[int]) -> None:
+    delivery.enqueue(delivery_ids)

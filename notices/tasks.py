@@ -5,7 +5,6 @@ import time
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +13,6 @@ from tracker.core.models import AuditEntry
 
 from . import delivery, lapses
 from . import sweep as sweep_claims
-from .models import Notification
 
 # Notices per advance task: few enough that a retry redoes little, enough that queueing is not the cost.
 ADVANCE_BATCH = 50
@@ -80,20 +78,6 @@ def send_delivery(self, delivery_id: int) -> str:
             countdown = delivery.retry_delay(self.request.retries + 1).total_seconds()
             raise self.retry(countdown=countdown)
     return outcome
-
-
-@shared_task(name="notices.send_notification_email", ignore_result=True)
-def send_notification_email(notification_id: int) -> None:
-    """Email an in-app notification to its user, once: the emailed_at claim stops a second worker."""
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
-    if not claimed:
-        return
-    notification = Notification.objects.select_related("user").get(pk=notification_id)
-    try:
-        send_mail(notification.title, notification.body or notification.title, None, [notification.user.email])
-    except delivery.TRANSIENT:
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
-        raise
 
 
 @shared_task(name="notices.poll_mailbox", ignore_result=True)

@@ -24,7 +24,7 @@ from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import PAGE_SIZE, query_without_page
 from tracker.evidence.services import open_stored
 
-from . import ladder, replies, selectors, sending
+from . import delivery, ladder, replies, selectors, sending
 from . import rebuttals as rebuttal_services
 from . import sanctions as sanction_services
 from .filters import NoticeFilter
@@ -153,7 +153,8 @@ def delivery_message(request, pk):
 def delivery_message_response(delivery: Delivery) -> HttpResponse:
     """The delivery's exact bytes as a downloaded .eml (never shown in our origin), for the UI and the API."""
     response = HttpResponse(bytes(delivery.raw_message), content_type="message/rfc822")
-    name = f"{slugify(delivery.notice.reference)}-{slugify(delivery.recipient)}.eml"
+    about = delivery.notice.reference if delivery.notice else delivery.message_id.strip("<>").partition("@")[0]
+    name = f"{slugify(about)}-{slugify(delivery.recipient)}.eml"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -406,8 +407,10 @@ def _back(request, *, fallback):
 def notification_list(request):
     rows = selectors.notifications_for(request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    emails = {d.about_id: d for d in delivery.deliveries_about(Notification, [n.pk for n in page])}
     for notification in page:
         notification.target = notification_target(notification)
+        notification.email = emails.get(notification.pk)
     return render(request, "notices/notification_list.html", {"page": page, "query": ""})
 
 

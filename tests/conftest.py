@@ -13,6 +13,8 @@ from tests import factories
 from tests.services import CHROMIUM, require_chromium, require_postgresql, require_redis
 
 ROOT = Path(__file__).resolve().parent.parent
+# Real SMTP servers on loopback: the smtp_server and lossy_server fixtures.
+pytest_plugins = ["tests.smtp_servers"]
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

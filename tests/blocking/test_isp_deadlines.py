@@ -3,6 +3,7 @@ reminders before and at each deadline and an escalation, to the ISP by email and
 case owner in the app and by email. Time is frozen throughout."""
 
 from datetime import datetime, timedelta
+from email import message_from_bytes
 
 import pytest
 import time_machine
@@ -11,9 +12,10 @@ from django.test import override_settings
 
 from blocking import services
 from blocking.models import OrderRecipient
-from blocking.tasks import run_sweep, send_reminder_email
+from blocking.tasks import run_sweep
+from notices import delivery
+from notices.delivery import deliveries_about
 from notices.models import EscalationPolicy, Notification
-from notices.tasks import send_notification_email
 from tests.factories import CaseFactory
 from tests.factories_blocking import ISPFactory, isp_user, order_in_force
 from tests.factories_notices import ladder
@@ -29,6 +31,14 @@ BUSINESS_HOURS = {"BLOCKING_DEADLINE_BUSINESS_HOURS": True}
 @pytest.fixture
 def approver(make_user):
     return make_user("supervisor")
+
+
+def send_all_about(record, purpose: str | None = None) -> list[str]:
+    """Send, as the worker would, every message about `record` (of that purpose); their outcomes."""
+    rows = deliveries_about(type(record), [record.pk])
+    if purpose is not None:
+        rows = rows.filter(purpose=purpose)
+    return [delivery.send_delivery(delivery_id=pk) for pk in rows.values_list("pk", flat=True)]
 
 
 def issue_at(at, *, proposer, approver, **kw):
@@ -150,9 +160,9 @@ def test_reminders_and_escalation_reach_the_isp_the_supervisors_and_the_case_own
     assert first.title == f"Telkom has not yet acknowledged {order.reference}: due in 1 h 00 min"
     assert first.link == f"/blocking/orders/{order.pk}/" and first.case == case
     assert "4 hours" in first.body
-    send_notification_email(first.pk)
+    assert send_all_about(first) == ["sent"]
     assert mail.outbox[-1].to == [first.user.email]
-    send_reminder_email(recipient.pk, "acknowledge_soon")
+    assert send_all_about(recipient, purpose="acknowledge_soon-60") == ["sent"]
     assert mail.outbox[-1].to == ["noc@telkom.example"]
     assert mail.outbox[-1].subject == f"[{order.reference}] Reminder: acknowledge"
 
@@ -164,9 +174,14 @@ def test_reminders_and_escalation_reach_the_isp_the_supervisors_and_the_case_own
     escalation = Notification.objects.filter(title__startswith="Escalation: Telkom")
     assert {n.user_id for n in escalation} == staff
     assert "2017-07-15 11:30 WIB" in escalation.first().title
-    send_reminder_email(recipient.pk, "escalated")
-    assert mail.outbox[-1].subject == f"[{order.reference}] Escalation"
-    assert sorted(mail.outbox[-1].cc) == sorted([supervisor.email, approver.email])
+    assert send_all_about(recipient, purpose="escalated-0") == ["sent"] * 3  # the ISP and the two supervisors
+    escalated = mail.outbox[-3:]
+    assert {message.subject for message in escalated} == {f"[{order.reference}] Escalation"}
+    assert sorted(message.to[0] for message in escalated) == sorted(
+        ["noc@telkom.example", supervisor.email, approver.email]
+    )
+    copied = message_from_bytes(escalated[0].message().as_bytes())
+    assert sorted(copied["Cc"].split(", ")) == sorted([supervisor.email, approver.email])
     assert Notification.objects.filter(kind=Notification.Kind.ISP_LATE).count() == 4 * 3
 
 

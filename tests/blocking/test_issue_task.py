@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from blocking import services
 from blocking.models import BlockOrder, OrderRecipient
+from notices.delivery import deliveries_about
+from notices.models import Delivery
 from tests.conftest import wait_for
 from tests.factories import PASSWORD
 from tests.factories_blocking import ISPFactory
@@ -37,7 +39,11 @@ def test_approval_queues_the_issue_for_the_effective_time(celery_worker_process,
     order.refresh_from_db()
     assert order.issued_at >= order.effective_at
     wait_for(
-        lambda: OrderRecipient.objects.filter(order=order, email_status=OrderRecipient.Email.SENT).exists(),
+        lambda: (
+            deliveries_about(OrderRecipient, order.recipients.values_list("pk", flat=True))
+            .filter(state=Delivery.State.SENT)
+            .exists()
+        ),
         message="the order mail",
     )
     sent = [path.read_text() for path in Path(settings.EMAIL_FILE_PATH).glob("*.log")]

@@ -11,8 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from blocking import demo, services, views
 from blocking.models import BlockOrder, OrderRecipient
-from blocking.tasks import send_order_email
-from notices import sending
+from notices import delivery, sending
+from notices.delivery import deliveries_about
 from tests.factories import PlatformFactory
 from tests.factories_blocking import ISPFactory, isp_user, order_in_force
 from tests.factories_notices import case_with_items
@@ -137,7 +137,8 @@ def test_the_isp_mail_and_order_document_cite_the_notices_by_reference_only(supe
     case, notices = case_with_notices(liaison_officer)
     ISPFactory()
     order_in_force(proposer=supervisor, approver=make_user("supervisor"), case=case, notices=notices)
-    send_order_email(OrderRecipient.objects.get().pk)
+    (order_mail,) = deliveries_about(OrderRecipient, [OrderRecipient.objects.get().pk])
+    delivery.send_delivery(delivery_id=order_mail.pk)
     message = mail.outbox[-1]
     references = ", ".join(notice.reference for notice in notices)
     assert f"It follows the notices {references}." in message.body

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from blocking import services
 from blocking.models import BlocklistEntry, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
-from blocking.tasks import run_sweep, send_order_email
+from blocking.tasks import run_sweep
+from notices import delivery
+from notices.delivery import deliveries_about
 from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
 from tests.factories_blocking import ISPFactory, approved_order, order_in_force
 from tracker.core.actors import SWEEP
@@ -160,16 +162,17 @@ def test_each_bound_isp_is_mailed_the_order_and_list_once(supervisor, second_sup
     named = approved_order(proposer=supervisor, approver=second_supervisor, isps=[isp])
     services.issue_order(order_id=named.pk, now=named.effective_at)
     recipient = OrderRecipient.objects.get()
-    send_order_email(recipient.pk)
-    send_order_email(recipient.pk)  # a retried task does not send twice
+    (order_mail,) = deliveries_about(OrderRecipient, [recipient.pk])
+    assert delivery.send_delivery(delivery_id=order_mail.pk) == "sent"
+    assert delivery.send_delivery(delivery_id=order_mail.pk) == "skipped"  # a retried task does not send twice
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["noc@telkom.example"]
     attachments = {name: content for name, content, _type in message.attachments}
     assert attachments[f"{named.reference}-names.txt"] == "*.t.me\nweb.telegram.org\n"
     assert "Law 19/2016" in attachments[f"{named.reference}.txt"]
-    recipient.refresh_from_db()
-    assert recipient.email_status == OrderRecipient.Email.SENT
+    order_mail.refresh_from_db()
+    assert order_mail.state == order_mail.State.SENT and order_mail.kind == order_mail.Kind.ISP_ORDER
 
 
 def test_withdrawn_before_issue_is_never_issued(supervisor, second_supervisor):

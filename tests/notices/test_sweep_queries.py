@@ -71,8 +71,9 @@ def test_a_lapse_that_sends_the_next_step_makes_the_same_queries_however_many_it
 ):
     case, _items = case_with_items(count=items, urgency="urgent")
     notice = sending.send_notice(case=case, actor=liaison_officer, now=START)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         # savepoint; lock the notice; lapse it and audit; its open items still in the case; the next step;
         # contacts; items in other notices; reference; template and earlier references; insert the follow-up
-        # and its items; earlier Message-IDs and the delivery; audit; the owner's notification; release
+        # and its items; earlier Message-IDs and the delivery; audit; the owner's notification and its email's
+        # delivery; release
         assert lapses.advance_notice(notice_id=notice.pk, now=SWEEP_AT) == "sent"

@@ -1,0 +1,91 @@
+"""What blocking mails to ISPs — each order as issued, reminders and escalations — through notices' one
+delivery path, so every message has its delivery row, its exact bytes and the server's reply as proof."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.template.loader import render_to_string
+
+from notices import delivery
+from notices.models import Delivery
+
+from .models import OrderRecipient
+
+REMINDER_SUBJECTS = {
+    "acknowledge_soon": "Reminder: acknowledge",
+    "acknowledge_late": "Overdue: acknowledge",
+    "implement_soon": "Reminder: report implemented",
+    "escalated": "Escalation",
+}
+
+
+def create_order_deliveries(recipients: list[OrderRecipient], *, now: datetime) -> list[int]:
+    """The order, its document and its names, to each ISP it binds; in the issue's transaction."""
+    ids = []
+    for recipient in recipients:
+        order = recipient.order
+        names = [str(name) for name in order.names.all()]
+        # The ISP sees which notices went unanswered by their references only, never their text or items.
+        notices = list(order.notices.order_by("sent_at", "id").only("reference", "sent_at"))
+        context = {"order": order, "recipient": recipient, "isp": recipient.isp, "names": names, "notices": notices}
+        ids += delivery.create_message_deliveries(
+            about=recipient,
+            kind=Delivery.Kind.ISP_ORDER,
+            purpose="order",
+            reference=order.reference,
+            subject=f"[{order.reference}] {order.get_kind_display()}: {len(names)} DNS names",
+            body=render_to_string("blocking/email/order.txt", context),
+            to=[recipient.isp.contact_email],
+            attachments=[
+                (f"{order.reference}.txt", render_to_string("blocking/order_document.txt", context), "text/plain"),
+                (f"{order.reference}-names.txt", "\n".join(names) + "\n", "text/plain"),
+            ],
+            now=now,
+        )
+    return ids
+
+
+def create_reminder_deliveries(recipient: OrderRecipient, *, kind: str, step_key: str, now: datetime) -> list[int]:
+    """Remind one ISP of a deadline coming or passed; an escalation is copied to the order's supervisors."""
+    order = recipient.order
+    context = {"order": order, "recipient": recipient, "kind": kind}
+    supervisors = [user.email for user in (order.approved_by, order.proposed_by) if user and user.email]
+    return delivery.create_message_deliveries(
+        about=recipient,
+        kind=Delivery.Kind.ISP_REMINDER,
+        purpose=step_key,
+        reference=order.reference,
+        subject=f"[{order.reference}] {REMINDER_SUBJECTS[kind]}",
+        body=render_to_string("blocking/email/reminder.txt", context),
+        to=[recipient.isp.contact_email],
+        cc=supervisors if kind == "escalated" else [],
+        now=now,
+    )
+
+
+def deliveries_of(recipients: list[OrderRecipient]) -> list[Delivery]:
+    """Every message to these ISPs about their orders, oldest first, in two queries; each recipient gets
+    `emailed_at`, when the receiving server accepted its copy of the order (None until then)."""
+    deliveries = list(
+        delivery.deliveries_about(OrderRecipient, [recipient.pk for recipient in recipients]).prefetch_related(
+            "attempts_made", "reports"
+        )
+    )
+    accepted = {d.about_id: d.accepted_at for d in deliveries if d.purpose == "order" and d.accepted_at}
+    for recipient in recipients:
+        recipient.emailed_at = accepted.get(recipient.pk)
+    return deliveries
+
+
+def with_emailed_at(recipients: QuerySet[OrderRecipient]) -> QuerySet[OrderRecipient]:
+    """Annotate `emailed_at`: when the ISP's mail server accepted its copy of the order (None until then)."""
+    accepted = Delivery.objects.filter(
+        about_type=ContentType.objects.get_for_model(OrderRecipient),
+        about_id=OuterRef("pk"),
+        purpose="order",
+        accepted_at__isnull=False,
+    )
+    return recipients.annotate(emailed_at=Subquery(accepted.order_by("accepted_at").values("accepted_at")[:1]))
