@@ -130,19 +130,7 @@ def create_deliveries(notice: Notice, *, now: datetime) -> list[Delivery]:
             sent_at=now,
             earlier=earlier.get(recipient, []),
         )
-        raw = email.message().as_bytes(linesep="\r\n")
-        deliveries.append(
-            Delivery(
-                notice=notice,
-                recipient=recipient,
-                sender=sender,
-                message_id=message_id,
-                raw_message=raw,
-                sha256=hashlib.sha256(raw).hexdigest(),
-                created_at=now,
-                next_attempt_at=now + sweep_lease(),
-            )
-        )
+        deliveries.append(_delivery_of(email, recipient=recipient, now=now, notice=notice))
     return Delivery.objects.bulk_create(deliveries)
 
 
@@ -182,23 +170,34 @@ def create_message_deliveries(
         )
         for name, content, mimetype in attachments:
             email.attach(name, content, mimetype)
-        raw = email.message().as_bytes(linesep="\r\n")
         deliveries.append(
-            Delivery(
+            _delivery_of(
+                email,
+                recipient=recipient,
+                now=now,
                 kind=kind,
                 about_type=about_type,
                 about_id=about.pk,
                 purpose=purpose,
-                recipient=recipient,
-                sender=sender,
-                message_id=message_id,
-                raw_message=raw,
-                sha256=hashlib.sha256(raw).hexdigest(),
-                created_at=now,
-                next_attempt_at=now + sweep_lease(),
             )
         )
     return [delivery.pk for delivery in Delivery.objects.bulk_create(deliveries)]
+
+
+def _delivery_of(email: EmailMessage, *, recipient: str, now: datetime, **about) -> Delivery:
+    """The unsaved delivery row of `email` to one recipient: its exact bytes (CRLF, as SMTP carries them),
+    their SHA-256, and when the sweep looks again should no worker send it."""
+    raw = email.message().as_bytes(linesep="\r\n")
+    return Delivery(
+        **about,
+        recipient=recipient,
+        sender=email.from_email,
+        message_id=email.extra_headers["Message-ID"],
+        raw_message=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        created_at=now,
+        next_attempt_at=now + sweep_lease(),
+    )
 
 
 def deliveries_about(model: type[models.Model], ids) -> models.QuerySet[Delivery]:

@@ -226,21 +226,12 @@ class AdvisorySerializer(serializers.ModelSerializer):
         model = GovernmentAdvisory
         fields = [
             "id",
-            "authority",
-            "country",
-            "reference",
-            "issued_on",
-            "scope",
-            "measure",
+            *services.ADVISORY_FIELDS,
             "platforms",
             "platform_names",
             "reasons",
-            "alternative",
-            "source",
-            "source_url",
             "status",
             "lifted_on",
-            "notes",
             "recorded_by",
             "recorded_at",
         ]

@@ -93,11 +93,7 @@ def save_platform(*, actor, platform: Platform | None = None, reason: str = "", 
             for name, value in fields.items():
                 setattr(target, name, value)
         _full_clean(target, problems, exclude=["trusted_flagger_since", "trusted_flagger_granted_by"])
-        target.save()
-        if before is None:
-            audit.record_creation(target, actor=actor, reason=reason)
-        else:
-            _record_change(target, before, actor=actor, reason=reason)
+        _save_audited(target, before, actor=actor, reason=reason)
     return target
 
 
@@ -219,11 +215,7 @@ def save_contact(
             ).exclude(pk=target.pk)
             if twins.exists():
                 _raise({"email": [_("This address is already an active contact of this role.")]})
-        target.save()
-        if before is None:
-            audit.record_creation(target, actor=actor, reason=reason)
-        else:
-            _record_change(target, before, actor=actor, reason=reason)
+        _save_audited(target, before, actor=actor, reason=reason)
     return target
 
 
@@ -411,6 +403,16 @@ def _raise(problems: dict) -> None:
         field, messages = next(iter(problems.items()))
         label = "" if field == "__all__" else f"{field}: "
         raise DomainError(f"{label}{messages[0]}", fields=problems)
+
+
+def _save_audited(target, before: dict | None, *, actor, reason: str) -> None:
+    """Save a new or changed registry record and audit it: its creation, or what changed (`before`: its
+    snapshot before the change)."""
+    target.save()
+    if before is None:
+        audit.record_creation(target, actor=actor, reason=reason)
+    else:
+        _record_change(target, before, actor=actor, reason=reason)
 
 
 def _record_change(instance, before: dict, *, actor, reason: str = "") -> None:

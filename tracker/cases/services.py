@@ -67,13 +67,7 @@ def edit_case(case: Case, *, actor, reason: str = "", **fields) -> Case:
         raise DomainError(_("Give the case a title."), fields={"title": [_("Give the case a title.")]})
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        before = audit.snapshot(locked, list(fields))
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=list(fields))
-        changes = audit.diff(before, audit.snapshot(locked, list(fields)))
-        if changes:
-            audit.record(obj=locked, action=AuditEntry.Action.CHANGE, actor=actor, changes=changes, reason=reason)
+        audit.save_changes(locked, fields, actor=actor, reason=reason)
     return locked
 
 

@@ -95,6 +95,19 @@ def record(
     return entry
 
 
+def save_changes(locked: models.Model, fields: dict[str, Any], *, actor, reason: str = "") -> dict:
+    """Set `fields` on a record the caller holds locked, save them, and audit what really changed (nothing
+    is written to the trail when nothing did). Returns the changes, {field: [before, after]}."""
+    before = snapshot(locked, list(fields))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(fields))
+    changes = diff(before, snapshot(locked, list(fields)))
+    if changes:
+        record(obj=locked, action=AuditEntry.Action.CHANGE, actor=actor, changes=changes, reason=reason)
+    return changes
+
+
 def record_creation(obj: models.Model, *, actor, reason: str = "") -> AuditEntry:
     return record(obj=obj, action=AuditEntry.Action.CREATE, actor=actor, changes=diff({}, snapshot(obj)), reason=reason)
 

@@ -198,13 +198,7 @@ def edit_item(item: FlaggedItem, *, actor, reason: str = "", **fields) -> Flagge
         if "urgency" in fields or "category" in fields:
             requested = fields.get("urgency", locked.urgency)
             fields["urgency"] = effective_urgency(category, requested)
-        before = audit.snapshot(locked, list(fields))
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=list(fields))
-        changes = audit.diff(before, audit.snapshot(locked, list(fields)))
-        if changes:
-            audit.record(obj=locked, action=AuditEntry.Action.CHANGE, actor=actor, changes=changes, reason=reason)
+        audit.save_changes(locked, fields, actor=actor, reason=reason)
     return locked
 
 
