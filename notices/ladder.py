@@ -15,11 +15,7 @@ from tracker.core.deadlines import DeadlineRule
 from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
 from tracker.core.models import AuditEntry
 
-from .models import (
-    EscalationPolicy,
-    EscalationStep,
-    Notice,
-)
+from .models import EscalationPolicy, EscalationStep, Notice
 
 
 def policy_for(platform: Platform) -> EscalationPolicy:

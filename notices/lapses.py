@@ -18,11 +18,7 @@ from tracker.core.states import change_state
 from tracker.items.models import FlaggedItem
 
 from .ladder import next_action_at, owner_reminders
-from .models import (
-    EscalationStep,
-    Notice,
-    Notification,
-)
+from .models import EscalationStep, Notice, Notification
 from .notifications import notify
 from .selectors import unresolved_entries
 from .sending import NOTICEABLE, issue, new_notice, store_notice

@@ -17,18 +17,13 @@ from tracker.evidence.services import store_uploads
 from tracker.items.models import FlaggedItem
 from tracker.items.services import change_item_status
 
-from .models import (
-    InboundMail,
-    Notice,
-    NoticeItem,
-    PlatformReply,
-    ReplyAttachment,
-)
+from .models import InboundMail, Notice, NoticeItem, PlatformReply, ReplyAttachment
 
 Status = Notice.Status
 
 
 Outcome = NoticeItem.Outcome
+# The item status each outcome moves the item to; None leaves it in the notice.
 OUTCOME_ITEM_STATUS = {
     Outcome.REMOVED: FlaggedItem.Status.REMOVED,
     Outcome.RESTRICTED: FlaggedItem.Status.RESTRICTED,
@@ -38,7 +33,6 @@ OUTCOME_ITEM_STATUS = {
 }
 
 
-# Items a new notice may cover: verified, or still open after an earlier notice.
 @dataclass(frozen=True)
 class ItemOutcome:
     outcome: str

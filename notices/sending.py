@@ -26,11 +26,7 @@ from tracker.items.services import change_item_status
 
 from . import delivery as delivery_module
 from .ladder import deadline_rule, next_action_at, next_step_for, owner_reminders
-from .models import (
-    EscalationStep,
-    Notice,
-    NoticeItem,
-)
+from .models import EscalationStep, Notice, NoticeItem
 from .placeholders import render
 from .references import allocate_reference
 from .sanctions import impose_sanction
@@ -38,6 +34,7 @@ from .sanctions import impose_sanction
 Status = Notice.Status
 
 
+# Items a new notice may cover: verified, or still open after an earlier notice.
 NOTICEABLE = (FlaggedItem.Status.VERIFIED, FlaggedItem.Status.IN_NOTICE, FlaggedItem.Status.REFUSED)
 
 

@@ -8,14 +8,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import (
-    Notice,
-)
+from tracker.core.actors import SWEEP
 
-SWEEP_LABEL = "escalation sweep"
+from .models import Notice
+
+SWEEP_LABEL = SWEEP.name
 
 
-# The item status each outcome moves the item to; None leaves it in the notice.
 def sweep_lease() -> timedelta:
     """How long a claimed piece of work stays with its task before the sweep hands it out again."""
     return timedelta(seconds=settings.NOTICES_SWEEP_LEASE_SECONDS)

@@ -25,8 +25,8 @@ def isp_user(isp: ISP):
     return type(user).objects.get(pk=user.pk)
 
 
-def approved_order(*, proposer, approver, names="web.telegram.org\n*.t.me", effective_in=timedelta(minutes=5), **kw):
-    order = services.create_block_order(
+def draft_order(*, proposer, names="web.telegram.org\n*.t.me", effective_in=timedelta(minutes=5), **kw):
+    return services.create_block_order(
         actor=proposer,
         names=names,
         justification="Terrorist propaganda channels left up after six notices",
@@ -34,8 +34,33 @@ def approved_order(*, proposer, approver, names="web.telegram.org\n*.t.me", effe
         effective_at=timezone.now() + effective_in,
         **kw,
     )
+
+
+def order_awaiting_approval(*, proposer, **kw):
+    order = draft_order(proposer=proposer, **kw)
     services.submit_for_approval(order=order, actor=proposer)
+    return order
+
+
+def approved_order(*, proposer, approver, **kw):
+    order = order_awaiting_approval(proposer=proposer, **kw)
     return services.approve_order(order=order, actor=approver, password=PASSWORD)
+
+
+def issued_lift(*, block, proposer, approver, names: str | None = None, effective_in=timedelta(hours=1)):
+    """A lift of some of a block order's names (all of those in force without `names`), approved by a second
+    supervisor and issued at its time."""
+    lift = services.create_lift_order(
+        actor=proposer,
+        block_order=block,
+        **({"names": names} if names is not None else {}),
+        justification="complied",
+        legal_basis="same",
+        effective_at=timezone.now() + effective_in,
+    )
+    services.submit_for_approval(order=lift, actor=proposer)
+    services.approve_order(order=lift, actor=approver, password=PASSWORD)
+    return services.issue_order(order_id=lift.pk, now=lift.effective_at)
 
 
 def order_in_force(*, proposer, approver, names="web.telegram.org\n*.t.me", **kw):

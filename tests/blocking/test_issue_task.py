@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from blocking import services
 from blocking.models import BlockOrder, OrderRecipient
@@ -13,7 +12,7 @@ from notices.delivery import deliveries_about
 from notices.models import Delivery
 from tests.conftest import wait_for
 from tests.factories import PASSWORD
-from tests.factories_blocking import ISPFactory
+from tests.factories_blocking import ISPFactory, order_awaiting_approval
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -21,14 +20,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def test_approval_queues_the_issue_for_the_effective_time(celery_worker_process, make_user):
     proposer, approver = make_user("supervisor"), make_user("supervisor")
     ISPFactory(contact_email="noc@indosat.example")
-    order = services.create_block_order(
-        actor=proposer,
-        names="t.me",
-        justification="x",
-        legal_basis="y",
-        effective_at=timezone.now() + timedelta(seconds=4),
-    )
-    services.submit_for_approval(order=order, actor=proposer)
+    order = order_awaiting_approval(proposer=proposer, names="t.me", effective_in=timedelta(seconds=4))
     services.approve_order(order=order, actor=approver, password=PASSWORD)  # on commit: task with eta
     order.refresh_from_db()
     assert order.status == BlockOrder.Status.APPROVED

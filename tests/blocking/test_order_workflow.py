@@ -13,7 +13,7 @@ from blocking.tasks import run_sweep
 from notices import delivery
 from notices.delivery import deliveries_about
 from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
-from tests.factories_blocking import ISPFactory, approved_order, order_in_force
+from tests.factories_blocking import ISPFactory, approved_order, issued_lift, order_awaiting_approval, order_in_force
 from tracker.core.actors import SWEEP
 from tracker.core.audit import history
 from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
@@ -62,14 +62,7 @@ def test_proposal_becomes_an_order_prefilled_with_the_platform_domains(superviso
 
 
 def test_the_proposer_cannot_approve_their_own_order(supervisor):
-    order = services.create_block_order(
-        actor=supervisor,
-        names="t.me",
-        justification="x",
-        legal_basis="y",
-        effective_at=timezone.now() + timedelta(hours=1),
-    )
-    services.submit_for_approval(order=order, actor=supervisor)
+    order = order_awaiting_approval(proposer=supervisor, names="t.me", effective_in=timedelta(hours=1))
     with pytest.raises(NotPermitted, match="cannot approve"):
         services.approve_order(order=order, actor=supervisor, password=PASSWORD)
     order.refresh_from_db()
@@ -77,14 +70,7 @@ def test_the_proposer_cannot_approve_their_own_order(supervisor):
 
 
 def test_approval_needs_the_approvers_password(supervisor, second_supervisor):
-    order = services.create_block_order(
-        actor=supervisor,
-        names="t.me",
-        justification="x",
-        legal_basis="y",
-        effective_at=timezone.now() + timedelta(hours=1),
-    )
-    services.submit_for_approval(order=order, actor=supervisor)
+    order = order_awaiting_approval(proposer=supervisor, names="t.me", effective_in=timedelta(hours=1))
     with pytest.raises(DomainError) as error:
         services.approve_order(order=order, actor=second_supervisor, password="wrong")
     assert "password" in error.value.fields
@@ -187,31 +173,12 @@ def test_withdrawn_before_issue_is_never_issued(supervisor, second_supervisor):
 def test_a_lift_removes_some_names_in_a_new_version_and_keeps_history(supervisor, second_supervisor):
     ISPFactory()  # late with its reports: it is not chased once the block is lifted
     block = order_in_force(proposer=supervisor, approver=second_supervisor, names="a.example.com\nb.example.com")
-    lift = services.create_lift_order(
-        actor=supervisor,
-        block_order=block,
-        names="a.example.com",
-        justification="complied",
-        legal_basis="same",
-        effective_at=timezone.now() + timedelta(hours=1),
-    )
-    services.submit_for_approval(order=lift, actor=supervisor)
-    services.approve_order(order=lift, actor=second_supervisor, password=PASSWORD)
-    services.issue_order(order_id=lift.pk, now=lift.effective_at)
+    issued_lift(block=block, proposer=supervisor, approver=second_supervisor, names="a.example.com")
     assert in_force_names() == ["b.example.com"]
     assert BlocklistVersion.objects.order_by("-serial").first().serial == 2
     block.refresh_from_db()
     assert block.status == BlockOrder.Status.IN_FORCE  # one name still blocked
-    rest = services.create_lift_order(
-        actor=supervisor,
-        block_order=block,
-        justification="complied",
-        legal_basis="same",
-        effective_at=timezone.now() + timedelta(hours=1),
-    )
-    services.submit_for_approval(order=rest, actor=supervisor)
-    services.approve_order(order=rest, actor=second_supervisor, password=PASSWORD)
-    services.issue_order(order_id=rest.pk, now=rest.effective_at)
+    issued_lift(block=block, proposer=supervisor, approver=second_supervisor)
     block.refresh_from_db()
     assert block.status == BlockOrder.Status.LIFTED
     assert not OrderRecipient.objects.filter(order=block, next_action_at__isnull=False).exists()

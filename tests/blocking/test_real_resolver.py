@@ -15,13 +15,11 @@ import dns.message
 import dns.query
 import dns.rcode
 import pytest
-from django.utils import timezone
 
-from blocking import exports, services
+from blocking import exports
 from blocking.models import ComplianceCheck
 from blocking.tasks import check_compliance
-from tests.factories import PASSWORD
-from tests.factories_blocking import ISPFactory, order_in_force
+from tests.factories_blocking import ISPFactory, issued_lift, order_in_force
 from tests.services import require_program
 
 pytestmark = pytest.mark.django_db
@@ -131,17 +129,9 @@ def test_rpz_export_blocks_in_unbound_and_compliance_tells_blocking_from_non_blo
     block = order_in_force(
         proposer=supervisor, approver=second, names="blocked.test\n*.tree.test\nlifted.test\nunder_score.test"
     )
-    lift = services.create_lift_order(
-        actor=supervisor,
-        block_order=block,
-        names="lifted.test",
-        justification="complied",
-        legal_basis="same",
-        effective_at=timezone.now() + timedelta(minutes=1),
+    issued_lift(
+        block=block, proposer=supervisor, approver=second, names="lifted.test", effective_in=timedelta(minutes=1)
     )
-    services.submit_for_approval(order=lift, actor=supervisor)
-    services.approve_order(order=lift, actor=second, password=PASSWORD)
-    services.issue_order(order_id=lift.pk, now=lift.effective_at)
     rpz = exports.get_export("rpz").path
 
     with Unbound(tmp_path / "blocking", rpz) as blocking, Unbound(tmp_path / "open", None) as open_resolver:

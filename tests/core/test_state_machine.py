@@ -1,15 +1,19 @@
 """One helper moves every record along its declared state machine: refusals save nothing, and every move
 names who acted, a person or the system."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from blocking import services
 from blocking.models import BlockOrder, BlockProposal
 from notices.models import Delivery, InboundMail, Notice, Rebuttal, Sanction
 from platforms.models import GovernmentAdvisory
 from tests.factories import CaseFactory, FlaggedItemFactory
 from tracker.cases.models import Case
 from tracker.core.actors import SWEEP, SystemActor
-from tracker.core.errors import TransitionNotAllowed
+from tracker.core.errors import NotPermitted, TransitionNotAllowed
 from tracker.core.models import AuditEntry
 from tracker.core.states import StateMachine, change_state, claim_state
 from tracker.imports.models import ItemImport
@@ -74,14 +78,7 @@ def test_the_system_is_named_in_the_audit_trail_and_has_no_user():
     assert (entry.actor, entry.actor_label) == (None, "escalation sweep")
 
 
-def test_the_system_may_propose_a_block_but_never_approve_one(supervisor, make_user):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from blocking import services
-    from tracker.core.errors import NotPermitted
-
+def test_the_system_may_propose_a_block_but_never_approve_one(supervisor):
     case = CaseFactory()
     proposal = services.propose_block(case=case, reason="the ladder ran out", actor=SWEEP)
     assert (proposal.proposed_by, proposal.proposed_by_label) == (None, "escalation sweep")

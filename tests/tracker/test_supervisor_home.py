@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from blocking import services as blocking_services
 from notices import rebuttals, sending
+from tests.factories_blocking import order_awaiting_approval
 from tests.factories_notices import case_with_items
 from tracker.core.actors import SWEEP
 
@@ -19,14 +20,7 @@ def test_a_supervisor_sees_proposals_orders_to_approve_and_rebuttals(client, mak
     proposer, approver = make_user("supervisor"), make_user("supervisor")
     case, items = case_with_items(count=1)
     blocking_services.propose_block(case=case, reason="the ladder ran out", actor=SWEEP)
-    order = blocking_services.create_block_order(
-        actor=proposer,
-        names="t.me",
-        justification="x",
-        legal_basis="y",
-        effective_at=timezone.now() + timedelta(days=1),
-    )
-    blocking_services.submit_for_approval(order=order, actor=proposer)
+    order = order_awaiting_approval(proposer=proposer, names="t.me", effective_in=timedelta(days=1))
     notice = sending.send_notice(case=case, actor=liaison_officer)
     rebuttals.record_rebuttal(
         notice_item=notice.notice_items.get(),

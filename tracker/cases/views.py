@@ -40,9 +40,6 @@ def item_add_to_case(request, pk):
     return redirect("items-detail", item.pk)
 
 
-# --- cases ------------------------------------------------------------------------------------
-
-
 @login_required
 @permission_required("tracker.view_case", raise_exception=True)
 def case_list(request):

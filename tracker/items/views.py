@@ -21,8 +21,6 @@ from tracker.items.filters import FlaggedItemFilter
 from tracker.items.forms import EditItemForm, LogItemForm
 from tracker.items.models import FlaggedItem
 
-# --- items ------------------------------------------------------------------------------------
-
 
 @login_required
 @permission_required("tracker.view_flaggeditem", raise_exception=True)
