@@ -1,7 +1,5 @@
 """UI of block orders, the blocklist and the ISP registry. ISP accounts use the API, not these pages."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tracker.core import audit
+from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import PAGE_SIZE, query_without_page
 
@@ -38,23 +37,20 @@ def order_list(request):
     if kind:
         orders = orders.filter(kind=kind)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="block-orders.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["reference", "kind", "status", "names", "effective_at", "ends_at", "case"])
-        for order in orders:
-            writer.writerow(
-                [
-                    order.reference,
-                    order.kind,
-                    order.status,
-                    order.name_count,
-                    order.effective_at.isoformat(),
-                    order.ends_at.isoformat() if order.ends_at else "",
-                    order.case.title if order.case else "",
-                ]
-            )
-        return response
+        header = ["reference", "kind", "status", "names", "effective_at", "ends_at", "case"]
+        rows = (
+            [
+                order.reference,
+                order.kind,
+                order.status,
+                order.name_count,
+                order.effective_at.isoformat(),
+                order.ends_at.isoformat() if order.ends_at else "",
+                order.case.title if order.case else "",
+            ]
+            for order in orders.iterator(chunk_size=2000)
+        )
+        return stream_csv("block-orders.csv", header, rows)
     proposals = BlockProposal.objects.filter(status=BlockProposal.Status.OPEN).select_related("case__platform")
     return render(
         request,

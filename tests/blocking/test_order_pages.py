@@ -75,7 +75,7 @@ def test_the_order_list_filters_exports_csv_and_has_flat_query_counts(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get("/blocking/orders/?status=in_force")
     assert response.content.decode().count("BO-") >= 5
-    csv = client.get("/blocking/orders/?format=csv").content.decode().splitlines()
+    csv = client.get("/blocking/orders/?format=csv").getvalue().decode().splitlines()
     assert csv[0] == "reference,kind,status,names,effective_at,ends_at,case" and len(csv) == 6
 
 
