@@ -1,5 +1,7 @@
+import ipaddress
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone, translation
 
 from tracker.core.audit import audit_context
@@ -59,5 +61,18 @@ class AuditContextMiddleware:
 
     def __call__(self, request):
         source = AuditEntry.Source.API if request.path.startswith("/api/") else AuditEntry.Source.UI
-        with audit_context(source, remote_addr=request.META.get("REMOTE_ADDR")):
+        with audit_context(source, remote_addr=client_address(request)):
             return self.get_response(request)
+
+
+def client_address(request) -> str | None:
+    """Who connected. Behind the ministry's reverse proxy (BEHIND_TLS_PROXY) that is the last address in the
+    X-Forwarded-For header, the one the proxy itself appends (earlier ones are whatever the client claimed);
+    otherwise, or if that entry is not an address, the connection's own."""
+    if settings.BEHIND_TLS_PROXY:
+        appended = request.META.get("HTTP_X_FORWARDED_FOR", "").rpartition(",")[2].strip()
+        try:
+            return str(ipaddress.ip_address(appended))
+        except ValueError:
+            pass
+    return request.META.get("REMOTE_ADDR")
