@@ -1,6 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tracker.core.models import Role, User
 
@@ -48,3 +48,16 @@ def test_ensure_admin_creates_one_administrator_and_only_once(capsys, monkeypatc
     assert admins.count() == 1
     assert admins.get().check_password("a long enough admin password")
     assert "exists already" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("weak", ["123", "password1234", "lina-account"])
+def test_the_command_refuses_a_weak_password_naming_why_and_creates_no_one(weak):
+    with pytest.raises(CommandError) as refused:
+        call_command("create_tracker_user", "lina-account", "--role", "analyst", "--password", weak)
+    assert "password" in str(refused.value).lower()
+    assert not User.objects.filter(username="lina-account").exists()
+
+
+def test_the_command_takes_a_strong_password():
+    call_command("create_tracker_user", "dewi", "--role", "analyst", "--password", "correct horse battery 2017")
+    assert User.objects.get(username="dewi").check_password("correct horse battery 2017")

@@ -1,7 +1,9 @@
 import secrets
 
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
@@ -21,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--token", action="store_true", help="Print the user's API token (for scripts and ISPs).")
 
     def handle(self, *args, username, role, email, password, token, **options):
+        if password:
+            # Django's validators (settings.AUTH_PASSWORD_VALIDATORS), as every other door applies them.
+            try:
+                validate_password(password, User(username=username, email=email))
+            except ValidationError as refused:
+                raise CommandError("The password is refused: " + " ".join(refused.messages)) from None
         with audit.audit_context(AuditEntry.Source.COMMAND, actor_label="create_tracker_user"), transaction.atomic():
             user, created = User.objects.get_or_create(username=username, defaults={"email": email})
             generated = None
