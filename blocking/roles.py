@@ -1,6 +1,13 @@
 from tracker.core.models import Role
 
 GRANTS = {
+    # Administrators keep the ISP registry (reference data); they never draft, approve or issue an order.
+    Role.ADMINISTRATOR: [
+        "blocking.add_isp",
+        "blocking.change_isp",
+        "blocking.add_ispaccount",
+        "blocking.change_ispaccount",
+    ],
     Role.SUPERVISOR: [
         "blocking.view_blockproposal",
         "blocking.change_blockproposal",

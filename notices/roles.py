@@ -24,6 +24,15 @@ _LIAISON_WORK = [
 ]
 
 GRANTS = {
+    # Administrators keep the ladders' reference data (policies, steps and their texts, in the admin).
+    Role.ADMINISTRATOR: [
+        "notices.add_escalationpolicy",
+        "notices.change_escalationpolicy",
+        "notices.add_escalationstep",
+        "notices.change_escalationstep",
+        "notices.add_steptranslation",
+        "notices.change_steptranslation",
+    ],
     Role.LIAISON_OFFICER: [*_READ, *_LIAISON_WORK],
     # Supervisors decide rebuttals and keep the sanctions register; liaison officers only record them.
     Role.SUPERVISOR: [

@@ -1,6 +1,7 @@
 """What each role may do in the platform registry (tracker/roles.py syncs these after every migrate).
 
-Administrators get every permission and auditors every view permission automatically; ISPs get nothing here.
+Auditors and administrators get every view permission automatically; administrators keep the registry itself
+(reference data). ISPs get nothing here.
 """
 
 from tracker.core.models import Role
@@ -17,6 +18,13 @@ RECORD_ADVISORIES = ["platforms.add_governmentadvisory", "platforms.change_gover
 KEEP_CONTACTS = ["platforms.add_platformcontact", "platforms.change_platformcontact"]
 
 GRANTS = {
+    Role.ADMINISTRATOR: [
+        "platforms.add_platform",
+        "platforms.change_platform",
+        *KEEP_CONTACTS,
+        "platforms.add_advisoryreason",
+        "platforms.change_advisoryreason",
+    ],
     Role.ANALYST: VIEW,
     Role.LIAISON_OFFICER: VIEW + KEEP_CONTACTS + RECORD_ADVISORIES,
     Role.SUPERVISOR: VIEW + RECORD_ADVISORIES,

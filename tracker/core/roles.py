@@ -39,6 +39,12 @@ _WRITE_CONTENT = [
 ]
 
 GRANTS = {
+    Role.ADMINISTRATOR: [
+        "tracker.add_user",
+        "tracker.change_user",
+        "tracker.add_category",
+        "tracker.change_category",
+    ],
     Role.ANALYST: [*_READ_CONTENT, *_WRITE_CONTENT],
     Role.LIAISON_OFFICER: list(_READ_CONTENT),
     Role.SUPERVISOR: [*_READ_CONTENT, *_WRITE_CONTENT, "tracker.view_auditentry"],
@@ -69,9 +75,12 @@ def sync_role_permissions(**kwargs) -> None:
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
         if role == Role.ADMINISTRATOR:
-            # Administrators run the system but cannot rewrite its history.
-            perms = list(project_perms.exclude(codename__in=AUDIT_WRITE_PERMISSIONS)) + list(
-                Permission.objects.filter(content_type__app_label="auth")
+            # Administrators manage people, their roles and the reference data, and read everything; they act
+            # on no item, notice or order (separation of powers), and cannot rewrite history.
+            perms = (
+                list(project_perms.filter(codename__startswith="view_"))
+                + list(Permission.objects.filter(content_type__app_label="auth"))
+                + _permissions(grants[role.value])
             )
         elif role == Role.AUDITOR:
             perms = list(project_perms.filter(codename__startswith="view_"))

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         username = os.environ.get("TRACKER_ADMIN_USERNAME", "admin")
         password = os.environ.get("TRACKER_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         with audit.audit_context(AuditEntry.Source.COMMAND, actor_label="ensure_admin"):
-            user = User.objects.create_superuser(username=username, email="", password=password)
+            # Staff (the admin site) but not a superuser: a superuser passes every permission check, and an
+            # administrator may act on no item, notice or block order (README, "Who uses it").
+            user = User.objects.create_user(username=username, email="", password=password, is_staff=True)
             user.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
             audit.record(obj=user, action=AuditEntry.Action.CREATE, actor=COMMAND, reason="first administrator")
         self.stdout.write(self.style.SUCCESS(f"Administrator created: {username}"))
