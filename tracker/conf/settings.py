@@ -6,6 +6,7 @@ EMAIL_URL; every security switch turns on when DEBUG is off.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "tracker.core",
     "platforms",
     "tracker.items",
@@ -70,7 +72,22 @@ MIDDLEWARE = [
     "tracker.core.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Sign-in ------------------------------------------------------------------
+# django-axes counts failed sign-ins per account and, separately, per address: AXES_FAILURE_LIMIT in a row lock
+# that account or address out until AXES_COOLOFF_MINUTES pass or an administrator lifts it
+# (`manage.py axes_reset_username NAME`). A success clears the account's count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tracker.core.middleware.client_address"  # the proxy's header only behind the proxy
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "tracker.conf.urls"
 WSGI_APPLICATION = "tracker.conf.wsgi.application"

@@ -11,7 +11,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Takedown tracker")
 
     def ready(self):
+        from tracker.core import sign_in
         from tracker.core.roles import sync_role_permissions
+
+        sign_in.connect()
 
         # After the last app has migrated, so every app's permissions exist.
         post_migrate.connect(sync_role_permissions, dispatch_uid="tracker.sync_role_permissions")
