@@ -29,6 +29,22 @@ class User(AbstractUser):
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Asia/Jakarta")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self._password_was_changed = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # A new password or a deactivated account ends every API token the person held.
+        if getattr(self, "_password_was_changed", False) or not self.is_active:
+            self._password_was_changed = False
+            self.end_api_tokens()
+
+    def end_api_tokens(self) -> None:
+        from rest_framework.authtoken.models import Token  # its app may load after this model
+
+        Token.objects.filter(user_id=self.pk).delete()
+
     def roles(self) -> set[str]:
         return {group.name for group in self.groups.all()}
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("preferences/", views.preferences_form, name="preferences"),
     path("preferences/save/", views.preferences, name="preferences-save"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("password/", views.PasswordChange.as_view(), name="password-change"),
 ]

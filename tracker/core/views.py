@@ -4,16 +4,19 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tracker.core import audit
 from tracker.core.api import AuditEntryFilter
 from tracker.core.csv_export import stream_csv
 from tracker.core.discovery import app_modules
@@ -134,3 +137,19 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """A person changes their own password (Django's validators apply); the change is audited and their API
+    tokens end (User.save)."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("preferences")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(
+            obj=self.request.user, action=AuditEntry.Action.EVENT, actor=self.request.user, reason="password changed"
+        )
+        messages.success(self.request, _("Your password is changed. Your API tokens, if any, have ended."))
+        return response
