@@ -49,6 +49,22 @@ def test_postgresql_refuses_raw_sql_that_edits_the_trail(entry):
     assert AuditEntry.objects.get(pk=entry.pk).reason == ""
 
 
+def test_postgresql_refuses_truncating_the_trail_to_the_role_the_tracker_runs_as(entry):
+    require_postgresql()
+    with connection.cursor() as cursor:
+        # A role like the one production runs as: no superuser, but the table's privileges, TRUNCATE included.
+        cursor.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tracker_app_test') THEN "
+            "CREATE ROLE tracker_app_test NOLOGIN; END IF; END $$"
+        )
+        cursor.execute("GRANT SELECT, INSERT, TRUNCATE ON tracker_auditentry TO tracker_app_test")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own pending checks first
+        cursor.execute("SET LOCAL ROLE tracker_app_test")
+        cursor.execute("TRUNCATE tracker_auditentry")
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
 @pytest.mark.parametrize("role", ["auditor", "administrator"])
 def test_api_offers_no_way_to_write_the_trail(api_client, make_user, entry, role):
     api_client.force_authenticate(make_user(role))

@@ -16,6 +16,8 @@ SIGN_IN = SystemActor("sign-in")
 
 
 def record_sign_in(sender, request, user, **kwargs) -> None:
+    if not getattr(request, "path", ""):
+        return  # not through a page (a test client's force_login): nobody signed in
     audit.record(obj=user, action=AuditEntry.Action.EVENT, actor=user, reason="signed in")
 
 
