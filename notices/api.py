@@ -328,7 +328,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         delivery = get_object_or_404(
             Delivery.objects.select_related("notice"), pk=delivery_id, notice=self.get_object()
         )
-        return delivery_message_response(delivery)
+        return delivery_message_response(delivery, reader=request.user)
 
     @extend_schema(request=PastNoticeInput, responses={201: NoticeDetailSerializer})
     @action(detail=False, methods=["post"], url_path="record-past")

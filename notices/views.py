@@ -22,6 +22,7 @@ from tracker.core import audit
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
 from . import delivery, ladder, replies, selectors, sending
@@ -147,11 +148,14 @@ def notice_confirm(request, pk):
 @permission_required("notices.view_delivery", raise_exception=True)
 def delivery_message(request, pk):
     """The exact message sent to one recipient, as a .eml file: the proof of what was delivered."""
-    return delivery_message_response(get_object_or_404(Delivery.objects.select_related("notice"), pk=pk))
+    delivery = get_object_or_404(Delivery.objects.select_related("notice"), pk=pk)
+    return delivery_message_response(delivery, reader=request.user)
 
 
-def delivery_message_response(delivery: Delivery) -> HttpResponse:
-    """The delivery's exact bytes as a downloaded .eml (never shown in our origin), for the UI and the API."""
+def delivery_message_response(delivery: Delivery, *, reader) -> HttpResponse:
+    """The delivery's exact bytes as a downloaded .eml (never shown in our origin), for the UI and the API;
+    who read it is recorded in the audit trail."""
+    audit.record(obj=delivery, action=AuditEntry.Action.EVENT, actor=reader, reason="downloaded")
     response = HttpResponse(bytes(delivery.raw_message), content_type="message/rfc822")
     about = delivery.notice.reference if delivery.notice else delivery.message_id.strip("<>").partition("@")[0]
     name = f"{slugify(about)}-{slugify(delivery.recipient)}.eml"

@@ -161,4 +161,4 @@ class InboundMailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="the raw message")})
     @action(detail=True)
     def raw(self, request, pk=None):
-        return raw_download_response(self.get_object())
+        return raw_download_response(self.get_object(), reader=request.user)

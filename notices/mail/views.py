@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 
 from notices import inbound
 from notices.models import InboundMail
+from tracker.core import audit
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
 from .filters import InboundMailFilter
@@ -168,11 +170,13 @@ def _record_link(request, mail) -> str:
 @login_required
 @can_view
 def mail_raw(request, pk):
-    return raw_download_response(_mail(pk))
+    return raw_download_response(_mail(pk), reader=request.user)
 
 
-def raw_download_response(mail: InboundMail) -> FileResponse:
-    """The message exactly as received, as an attachment: it never renders in the tracker's origin."""
+def raw_download_response(mail: InboundMail, *, reader) -> FileResponse:
+    """The message exactly as received, as an attachment (it never renders in the tracker's origin); who read
+    it is recorded in the audit trail."""
+    audit.record(obj=mail, action=AuditEntry.Action.EVENT, actor=reader, reason="downloaded")
     response = FileResponse(
         open_stored(mail.raw_file),
         as_attachment=True,

@@ -41,3 +41,9 @@ def test_without_a_proxy_the_header_is_not_believed(analyst, settings):
 def test_a_malformed_header_falls_back_to_the_connection(analyst, settings):
     settings.BEHIND_TLS_PROXY = True
     assert address_audited(analyst, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="not-an-address") == PROXY
+
+
+def test_a_signed_in_page_is_never_stored_by_a_browser_or_proxy(client, analyst):
+    client.force_login(analyst)
+    cache_control = client.get("/").headers["Cache-Control"]
+    assert "no-store" in cache_control and "private" in cache_control

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tracker.core.middleware.NeverStoreSignedInPagesMiddleware",
     "tracker.core.middleware.UserPreferencesMiddleware",
     "tracker.core.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

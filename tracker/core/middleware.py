@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 
 from tracker.core.audit import audit_context
 from tracker.core.models import AuditEntry
@@ -30,6 +31,20 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+class NeverStoreSignedInPagesMiddleware:
+    """What a signed-in person sees is never kept by a browser's cache or a proxy (a shared ministry PC)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            add_never_cache_headers(response)
         return response
 
 

@@ -4,6 +4,8 @@ from django.http import FileResponse
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
+from tracker.core import audit
+from tracker.core.models import AuditEntry
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
 
@@ -44,11 +46,13 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        return evidence_download_response(self.get_object())
+        return evidence_download_response(self.get_object(), reader=request.user)
 
 
-def evidence_download_response(evidence: Evidence) -> FileResponse:
-    """The file as an attachment: a saved HTML page must never run in the tracker's own origin."""
+def evidence_download_response(evidence: Evidence, *, reader) -> FileResponse:
+    """The file as an attachment (a saved HTML page must never run in the tracker's own origin); who read it
+    is recorded in the audit trail."""
+    audit.record(obj=evidence, action=AuditEntry.Action.EVENT, actor=reader, reason="downloaded")
     content_type = evidence.file.content_type
     response = FileResponse(
         evidence_services.open_evidence(evidence),

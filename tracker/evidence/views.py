@@ -59,4 +59,5 @@ def _superseded(item, value):
 @login_required
 @permission_required("tracker.view_evidence", raise_exception=True)
 def evidence_download(request, pk):
-    return evidence_download_response(get_object_or_404(Evidence.objects.select_related("file"), pk=pk))
+    evidence = get_object_or_404(Evidence.objects.select_related("file"), pk=pk)
+    return evidence_download_response(evidence, reader=request.user)
