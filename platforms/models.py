@@ -9,7 +9,7 @@ from tracker.core.states import StateMachine
 
 
 class UrlRules(models.TextChoices):
-    """How a platform's URLs and handles are read (tracker/canonical.py holds each rule set)."""
+    """How a platform's URLs and handles are read (tracker/core/canonical.py holds each rule set)."""
 
     GENERIC = "generic", _("generic web addresses")
     TELEGRAM = "telegram", "Telegram"

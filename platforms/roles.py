@@ -1,4 +1,4 @@
-"""What each role may do in the platform registry (tracker/roles.py syncs these after every migrate).
+"""What each role may do in the platform registry (tracker/core/roles.py syncs these after every migrate).
 
 Auditors and administrators get every view permission automatically; administrators keep the registry itself
 (reference data). ISPs get nothing here.

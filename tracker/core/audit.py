@@ -140,7 +140,7 @@ def _actor_label(actor, context: AuditContext) -> str:
 
 
 def begin_task_context(task_name: str) -> contextvars.Token:
-    """Mark what a Celery task writes as coming from that task (see tracker/celery.py)."""
+    """Mark what a Celery task writes as coming from that task (see tracker/conf/celery.py)."""
     return _current.set(AuditContext(source=AuditEntry.Source.TASK, actor_label=task_name))
 
 

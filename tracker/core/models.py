@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """A role is a Django group of the same name; tracker/roles.py says what each may do."""
+    """A role is a Django group of the same name; tracker/core/roles.py and each app's roles.py say what each may do."""
 
     ANALYST = "analyst", _("Analyst")
     LIAISON_OFFICER = "liaison_officer", _("Liaison officer")
