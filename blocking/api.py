@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from notices.models import Notice
 from tracker.cases.models import Case
 from tracker.core.errors import NotPermitted
+from tracker.core.rest import InputSerializer
 
 from . import exports, mail, services, signing
 from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipient
@@ -83,7 +84,7 @@ class OrderSerializer(serializers.ModelSerializer):
         return [str(name) for name in order.names.all()]
 
 
-class OrderInput(serializers.Serializer):
+class OrderInput(InputSerializer):
     names = serializers.ListField(child=serializers.CharField(max_length=300), allow_empty=False)
     justification = serializers.CharField()
     legal_basis = serializers.CharField()
@@ -97,7 +98,7 @@ class OrderInput(serializers.Serializer):
     isps = serializers.PrimaryKeyRelatedField(queryset=ISP.objects.all(), many=True, required=False)
 
 
-class PasswordInput(serializers.Serializer):
+class PasswordInput(InputSerializer):
     password = serializers.CharField(trim_whitespace=False)
 
 
@@ -241,7 +242,7 @@ class DiffView(APIView):
         return serve(exports.get_diff(params.validated_data["from"], params.validated_data["to"]), signature)
 
 
-class DiffInput(serializers.Serializer):
+class DiffInput(InputSerializer):
     to = serializers.IntegerField(min_value=0)
 
     def get_fields(self):

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from tracker.cases.models import Case
 from tracker.core.errors import DomainError, require_permission
-from tracker.core.rest import validated
+from tracker.core.rest import InputSerializer, validated
 from tracker.items.models import FlaggedItem
 
 from . import rebuttals as rebuttal_services
@@ -195,7 +195,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 # --- input ----------------------------------------------------------------------------------------
 
 
-class SendNoticeInput(serializers.Serializer):
+class SendNoticeInput(InputSerializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all())
     items = serializers.PrimaryKeyRelatedField(
         queryset=FlaggedItem.objects.all(), many=True, required=False, help_text="default: the case's verified items"
@@ -240,7 +240,7 @@ class OutcomesField(serializers.JSONField):
         return rows.validated_data
 
 
-class ReplyInput(serializers.Serializer):
+class ReplyInput(InputSerializer):
     received_at = serializers.DateTimeField()
     channel = serializers.ChoiceField(choices=PlatformReply.Channel.choices)
     summary = serializers.CharField(max_length=20000)
@@ -254,7 +254,7 @@ class ReplyInput(serializers.Serializer):
     )
 
 
-class RebuttalInput(serializers.Serializer):
+class RebuttalInput(InputSerializer):
     notice_item = serializers.PrimaryKeyRelatedField(
         queryset=NoticeItem.objects.select_related("notice"), required=False, help_text="the notice's item row"
     )
@@ -269,12 +269,12 @@ class RebuttalInput(serializers.Serializer):
     )
 
 
-class DecideInput(serializers.Serializer):
+class DecideInput(InputSerializer):
     decision = serializers.ChoiceField(choices=[c for c in Rebuttal.Decision.choices if c[0]])
     reason = serializers.CharField(max_length=5000)
 
 
-class SanctionTransitionInput(serializers.Serializer):
+class SanctionTransitionInput(InputSerializer):
     to_state = serializers.ChoiceField(choices=Sanction.State.choices)
     at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     payment_reference = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")

@@ -12,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from tracker.core.rest import InputSerializer
+
 from . import services
 from .models import AdvisoryReason, GovernmentAdvisory, Platform, PlatformContact, UrlRules
 
@@ -85,7 +87,7 @@ class PlatformSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "trusted_flagger_since", "trusted_flagger_granted_by"]
 
 
-class PlatformInput(serializers.Serializer):
+class PlatformInput(InputSerializer):
     """Details to save; `hosts` and `domains`, when given, replace the lists (all in one transaction)."""
 
     name = serializers.CharField(max_length=100, required=False)
@@ -103,7 +105,7 @@ class PlatformInput(serializers.Serializer):
     domains = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
 
 
-class TrustedFlaggerInput(serializers.Serializer):
+class TrustedFlaggerInput(InputSerializer):
     since = serializers.DateField()
     granted_by = serializers.CharField(max_length=200)
 
@@ -159,7 +161,7 @@ class CanViewPlatforms(BasePermission):
         return bool(request.user and request.user.has_perm("platforms.view_platform"))
 
 
-class ContactInput(serializers.Serializer):
+class ContactInput(InputSerializer):
     platform = serializers.PrimaryKeyRelatedField(queryset=Platform.objects.all(), required=False)
     role = serializers.ChoiceField(choices=PlatformContact.Role.choices, required=False)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -240,7 +242,7 @@ class AdvisorySerializer(serializers.ModelSerializer):
         return [platform.name for platform in advisory.platforms.all()]
 
 
-class AdvisoryInput(serializers.Serializer):
+class AdvisoryInput(InputSerializer):
     authority = serializers.CharField(max_length=200, required=False)
     country = serializers.CharField(max_length=2, required=False)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -257,7 +259,7 @@ class AdvisoryInput(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class LiftInput(serializers.Serializer):
+class LiftInput(InputSerializer):
     lifted_on = serializers.DateField()
     reason = serializers.CharField()
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from notices import inbound
 from notices.models import DeliveryReport, InboundMail
 from tracker.core.errors import DomainError
+from tracker.core.rest import InputSerializer
 
 from .filters import InboundMailFilter
 from .views import check_file, raw_download_response, read_upload, triage_first
@@ -68,12 +69,12 @@ class UploadResult(serializers.Serializer):
     inbound_mail = InboundMailSerializer()
 
 
-class MatchInput(serializers.Serializer):
+class MatchInput(InputSerializer):
     reference = serializers.CharField(max_length=20, help_text="the notice's reference, e.g. TKD/2017/000123")
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class DismissInput(serializers.Serializer):
+class DismissInput(InputSerializer):
     note = serializers.CharField(max_length=5000, help_text="why nothing needs to be done with it")
 
 

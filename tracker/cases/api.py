@@ -12,7 +12,7 @@ from tracker.cases.filters import CaseFilter
 from tracker.cases.models import Case
 from tracker.cases.timeline import case_timeline
 from tracker.core.models import User
-from tracker.core.rest import validated
+from tracker.core.rest import InputSerializer, validated
 from tracker.items.api import FlaggedItemSerializer, FlaggedItemViewSet
 from tracker.items.models import FlaggedItem
 
@@ -28,7 +28,7 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OpenCaseSerializer(serializers.Serializer):
+class OpenCaseSerializer(InputSerializer):
     title = serializers.CharField(max_length=200)
     platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
@@ -36,23 +36,23 @@ class OpenCaseSerializer(serializers.Serializer):
     items = serializers.PrimaryKeyRelatedField(queryset=FlaggedItem.objects.all(), many=True, required=False)
 
 
-class EditCaseSerializer(serializers.Serializer):
+class EditCaseSerializer(InputSerializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class CaseItemsSerializer(serializers.Serializer):
+class CaseItemsSerializer(InputSerializer):
     items = serializers.PrimaryKeyRelatedField(queryset=FlaggedItem.objects.all(), many=True, allow_empty=False)
 
 
-class RemoveCaseItemSerializer(serializers.Serializer):
+class RemoveCaseItemSerializer(InputSerializer):
     item = serializers.PrimaryKeyRelatedField(queryset=FlaggedItem.objects.all())
     reason = serializers.CharField(max_length=2000)
 
 
-class CaseTransitionSerializer(serializers.Serializer):
+class CaseTransitionSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=Case.Status.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 

@@ -6,9 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tracker.core.models import AuditEntry, User
+from tracker.core.rest import RefuseUnknownFields
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
 
     class Meta:

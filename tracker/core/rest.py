@@ -6,7 +6,8 @@ while its own modules load.
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -68,3 +69,19 @@ def validated(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class RefuseUnknownFields:
+    """A request body's field the endpoint does not take is refused by name, never silently ignored."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            # The browsable API's forms carry Django's CSRF token beside the fields.
+            unknown = sorted(set(data.keys()) - set(self.fields) - {"csrfmiddlewaretoken"})
+            if unknown:
+                raise serializers.ValidationError({name: [_("This field is not taken here.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class InputSerializer(RefuseUnknownFields, serializers.Serializer):
+    """The base of every request body the API reads."""

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 
 from tracker.core import audit
 from tracker.core.models import AuditEntry
+from tracker.core.rest import InputSerializer
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
 
@@ -30,7 +31,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class EvidenceUploadSerializer(serializers.Serializer):
+class EvidenceUploadSerializer(InputSerializer):
     file = serializers.FileField(allow_empty_file=True)
     captured_at = serializers.DateTimeField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)

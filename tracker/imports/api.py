@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from platforms.models import Platform
 from tracker.cases.models import Case
+from tracker.core.rest import InputSerializer
 from tracker.imports.models import ImportRejection, ItemImport
 from tracker.items.models import Category, FlaggedItem
 
@@ -39,7 +40,7 @@ class ImportRejectionSerializer(serializers.ModelSerializer):
         fields = ["line", "value", "reason"]
 
 
-class ImportInput(serializers.Serializer):
+class ImportInput(InputSerializer):
     file = serializers.FileField(required=False, help_text="a CSV (header: url, …) or a .txt list")
     urls = serializers.ListField(
         child=serializers.CharField(allow_blank=True, trim_whitespace=False),

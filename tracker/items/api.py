@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from platforms.models import Platform
 from tracker.core.errors import require_permission
-from tracker.core.rest import validated
+from tracker.core.rest import InputSerializer, validated
 from tracker.evidence import services as evidence_services
 from tracker.evidence.api import EvidenceSerializer, EvidenceUploadSerializer
 from tracker.items import services as item_services
@@ -47,7 +47,7 @@ class FlaggedItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LogItemSerializer(serializers.Serializer):
+class LogItemSerializer(InputSerializer):
     url = serializers.CharField(max_length=4096, trim_whitespace=False, help_text="a URL or @handle")
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.filter(is_active=True))
     source = serializers.ChoiceField(choices=FlaggedItem.Source.choices)
@@ -60,7 +60,7 @@ class LogItemSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class EditItemSerializer(serializers.Serializer):
+class EditItemSerializer(InputSerializer):
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.filter(is_active=True), required=False
     )
@@ -70,12 +70,12 @@ class EditItemSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=FlaggedItem.Status.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
