@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from notices.models import Notice
 from tracker.cases.models import Case
 from tracker.core.errors import NotPermitted
-from tracker.core.rest import InputSerializer
+from tracker.core.inputs import InputSerializer
 
 from . import exports, mail, services, signing
 from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipient

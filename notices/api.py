@@ -12,13 +12,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from tracker.cases.models import Case
 from tracker.core.errors import DomainError, require_permission
-from tracker.core.rest import InputSerializer, validated
+from tracker.core.inputs import InputSerializer
+from tracker.core.parsers import JSONParser
+from tracker.core.rest import validated
 from tracker.items.models import FlaggedItem
 
 from . import rebuttals as rebuttal_services

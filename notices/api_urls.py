@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from tracker.core.routers import Router
 
 from . import api
 
-router = SimpleRouter()
+router = Router()
 router.register("notices", api.NoticeViewSet, basename="notice")
 router.register("rebuttals", api.RebuttalViewSet, basename="rebuttal")
 router.register("sanctions", api.SanctionViewSet, basename="sanction")

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from tracker.core.rest import InputSerializer
+from tracker.core.inputs import InputSerializer
 
 from . import services
 from .models import AdvisoryReason, GovernmentAdvisory, Platform, PlatformContact, UrlRules

@@ -1,9 +1,10 @@
 from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+
+from tracker.core.routers import Router
 
 from . import api
 
-router = SimpleRouter()
+router = Router()
 router.register("platforms", api.PlatformViewSet, basename="platform")
 router.register("platform-contacts", api.PlatformContactViewSet, basename="platformcontact")
 router.register("advisories", api.GovernmentAdvisoryViewSet, basename="governmentadvisory")

@@ -4,14 +4,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from notices import inbound
 from notices.models import DeliveryReport, InboundMail
 from tracker.core.errors import DomainError
-from tracker.core.rest import InputSerializer
+from tracker.core.inputs import InputSerializer
+from tracker.core.parsers import JSONParser
 
 from .filters import InboundMailFilter
 from .views import check_file, raw_download_response, read_upload, triage_first

@@ -1,9 +1,10 @@
 from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+
+from tracker.core.routers import Router
 
 from . import api
 
-router = SimpleRouter()
+router = Router()
 router.register("inbound-mail", api.InboundMailViewSet, basename="inboundmail")
 
 urlpatterns = [path("", include(router.urls))]

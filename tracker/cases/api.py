@@ -11,8 +11,9 @@ from tracker.cases import services as case_services
 from tracker.cases.filters import CaseFilter
 from tracker.cases.models import Case
 from tracker.cases.timeline import case_timeline
+from tracker.core.inputs import InputSerializer
 from tracker.core.models import User
-from tracker.core.rest import InputSerializer, validated
+from tracker.core.rest import validated
 from tracker.items.api import FlaggedItemSerializer, FlaggedItemViewSet
 from tracker.items.models import FlaggedItem
 

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from tracker.cases import api
+from tracker.core.routers import Router
 
-router = SimpleRouter()
+router = Router()
 router.register("cases", api.CaseViewSet, basename="case")
 
 urlpatterns = router.urls

@@ -5,8 +5,8 @@ from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tracker.core.inputs import RefuseUnknownFields
 from tracker.core.models import AuditEntry, User
-from tracker.core.rest import RefuseUnknownFields
 
 
 class MeSerializer(RefuseUnknownFields, serializers.ModelSerializer):

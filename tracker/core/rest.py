@@ -5,9 +5,10 @@ while its own modules load.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,6 +27,13 @@ def error_body(status_code: int, code: str, message: str, fields: dict | None = 
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DataError):
+        # A value the database refuses (a time zone offset past ±16 h, a number out of range): the client's.
+        from rest_framework.views import set_rollback  # not at import: DRF's settings import this module
+
+        set_rollback()
+        message = str(_("A value is out of the range the database accepts."))
+        return Response(error_body(400, "invalid", message), status=400)
     if isinstance(exc, DomainError):
         return Response(error_body(exc.status_code, exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, Http404):
@@ -69,19 +77,3 @@ def validated(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
-
-
-class RefuseUnknownFields:
-    """A request body's field the endpoint does not take is refused by name, never silently ignored."""
-
-    def to_internal_value(self, data):
-        if hasattr(data, "keys"):
-            # The browsable API's forms carry Django's CSRF token beside the fields.
-            unknown = sorted(set(data.keys()) - set(self.fields) - {"csrfmiddlewaretoken"})
-            if unknown:
-                raise serializers.ValidationError({name: [_("This field is not taken here.")] for name in unknown})
-        return super().to_internal_value(data)
-
-
-class InputSerializer(RefuseUnknownFields, serializers.Serializer):
-    """The base of every request body the API reads."""

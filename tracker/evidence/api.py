@@ -5,8 +5,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from tracker.core import audit
+from tracker.core.inputs import InputSerializer
 from tracker.core.models import AuditEntry
-from tracker.core.rest import InputSerializer
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
 

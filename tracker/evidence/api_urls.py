@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from tracker.core.routers import Router
 from tracker.evidence import api
 
-router = SimpleRouter()
+router = Router()
 router.register("evidence", api.EvidenceViewSet, basename="evidence")
 
 urlpatterns = router.urls

@@ -4,13 +4,14 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from platforms.models import Platform
 from tracker.cases.models import Case
-from tracker.core.rest import InputSerializer
+from tracker.core.inputs import InputSerializer
+from tracker.core.parsers import JSONParser
 from tracker.imports.models import ImportRejection, ItemImport
 from tracker.items.models import Category, FlaggedItem
 

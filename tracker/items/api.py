@@ -3,12 +3,14 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from platforms.models import Platform
 from tracker.core.errors import require_permission
-from tracker.core.rest import InputSerializer, validated
+from tracker.core.inputs import InputSerializer
+from tracker.core.parsers import JSONParser
+from tracker.core.rest import validated
 from tracker.evidence import services as evidence_services
 from tracker.evidence.api import EvidenceSerializer, EvidenceUploadSerializer
 from tracker.items import services as item_services

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from tracker.core.routers import Router
 from tracker.items import api
 
-router = SimpleRouter()
+router = Router()
 router.register("categories", api.CategoryViewSet, basename="category")
 router.register("items", api.FlaggedItemViewSet, basename="flaggeditem")
 
