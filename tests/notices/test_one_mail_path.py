@@ -13,11 +13,13 @@ from django.urls import reverse
 
 from blocking import services as blocking_services
 from blocking.models import OrderRecipient
-from notices import delivery
-from notices.models import Delivery, Notification
+from notices import delivery, inbound
+from notices.models import Delivery, InboundMail, Notification
 from notices.notifications import notify
 from tests.factories_blocking import ISPFactory, approved_order
+from tests.factories_inbound import reply
 from tests.smtp_servers import Mailbox
+from tracker.core.actors import INBOUND_MAIL
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +151,11 @@ def test_the_notification_list_shows_whether_each_email_went_out(client, liaison
     assert page.count('class="email-delivery"') == 2
     assert str(Delivery.State.SENT.label) in page and str(Delivery.State.QUEUED.label) in page
     assert Notification.objects.filter(user=liaison_officer).count() == 2
+
+
+def test_a_reply_to_an_isp_order_mail_waits_in_triage_and_never_attaches_to_a_notice(supervisor, make_user):
+    _order, recipient = issued_order(supervisor, make_user)
+    (order_mail,) = about(recipient)
+    raw = reply(**{"In-Reply-To": order_mail.message_id, "Subject": "Re: your order"})
+    mail = inbound.ingest_message(raw, source=InboundMail.Source.COMMAND, actor=INBOUND_MAIL)
+    assert mail.state == InboundMail.State.TRIAGE and mail.notice is None
