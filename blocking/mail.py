@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from notices import delivery
 from notices.models import Delivery
 
-from .models import OrderRecipient
+from .models import BlockOrder, OrderRecipient
 
 REMINDER_SUBJECTS = {
     "acknowledge_soon": "Reminder: acknowledge",
@@ -22,14 +22,13 @@ REMINDER_SUBJECTS = {
 }
 
 
-def create_order_deliveries(recipients: list[OrderRecipient], *, now: datetime) -> list[int]:
+def create_order_deliveries(order: BlockOrder, recipients: list[OrderRecipient], *, now: datetime) -> list[int]:
     """The order, its document and its names, to each ISP it binds; in the issue's transaction."""
+    names = [str(name) for name in order.names.all()]
+    # The ISP sees which notices went unanswered by their references only, never their text or items.
+    notices = list(order.notices.order_by("sent_at", "id").only("reference", "sent_at"))
     ids = []
     for recipient in recipients:
-        order = recipient.order
-        names = [str(name) for name in order.names.all()]
-        # The ISP sees which notices went unanswered by their references only, never their text or items.
-        notices = list(order.notices.order_by("sent_at", "id").only("reference", "sent_at"))
         context = {"order": order, "recipient": recipient, "isp": recipient.isp, "names": names, "notices": notices}
         ids += delivery.create_message_deliveries(
             about=recipient,

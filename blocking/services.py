@@ -458,7 +458,7 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
             # A lift for some days only suspends the block: its order stays in force to resume.
             _mark_lifted_orders(now=now, reason=order.reference)
         if notify:
-            delivery_ids = mail.create_order_deliveries(recipients, now=now)
+            delivery_ids = mail.create_order_deliveries(order, recipients, now=now)
             transaction.on_commit(lambda: delivery.enqueue(delivery_ids))
     return order
 

@@ -24,10 +24,19 @@ def project_app_names() -> tuple[str, ...]:
 
 def app_modules(name: str, *, within: tuple[str, ...] = ()) -> Iterator[ModuleType]:
     """Each project app's `<app>.<name>` module that exists, then those of `within` (sub-packages, e.g. rooms)."""
+    yield from _found(name, within)
+
+
+@cache
+def _found(name: str, within: tuple[str, ...]) -> tuple[ModuleType, ...]:
+    # Looked for once per process: pages ask on every request, and a module that is absent would be
+    # searched for on disk each time.
+    modules = []
     for package in (*project_app_names(), *within):
         module_name = f"{package}.{name}"
         try:
-            yield import_module(module_name)
+            modules.append(import_module(module_name))
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
+    return tuple(modules)
