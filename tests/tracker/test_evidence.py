@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, connection, transaction
 
 from tests.factories import FlaggedItemFactory
+from tests.services import require_postgresql
 from tracker.core.errors import DomainError, NotPermitted
 from tracker.evidence.models import Evidence, EvidenceFile, EvidenceImmutable
 from tracker.evidence.services import attach_evidence, evidence_root
@@ -86,6 +88,39 @@ def test_evidence_cannot_be_changed_or_deleted(analyst):
         Evidence.objects.all().delete()
     with pytest.raises(EvidenceImmutable):
         EvidenceFile.objects.update(size=1)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE tracker_evidence SET description = 'edited'",
+        "DELETE FROM tracker_evidence",
+        "UPDATE tracker_evidencefile SET sha256 = repeat('0', 64)",
+        "DELETE FROM tracker_evidencefile",
+    ],
+)
+def test_postgresql_refuses_raw_sql_that_edits_evidence(analyst, statement):
+    require_postgresql()
+    evidence, _ = attach_evidence(actor=analyst, item=FlaggedItemFactory(), uploaded_file=upload(PNG))
+    with pytest.raises(DatabaseError, match="never changed"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert Evidence.objects.get(pk=evidence.pk).description == evidence.description
+
+
+def test_postgresql_refuses_truncating_evidence_to_the_role_the_tracker_runs_as(analyst):
+    require_postgresql()
+    attach_evidence(actor=analyst, item=FlaggedItemFactory(), uploaded_file=upload(PNG))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tracker_app_test') THEN "
+            "CREATE ROLE tracker_app_test NOLOGIN; END IF; END $$"
+        )
+        cursor.execute("GRANT SELECT, INSERT, TRUNCATE ON tracker_evidence TO tracker_app_test")
+    with pytest.raises(DatabaseError, match="never changed"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks from the insert
+        cursor.execute("SET LOCAL ROLE tracker_app_test")
+        cursor.execute("TRUNCATE tracker_evidence")
+    assert Evidence.objects.count() == 1
 
 
 def test_a_correction_is_a_new_file_and_the_old_one_stays(analyst):

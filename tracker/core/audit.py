@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from tracker.core import audit_chain
 from tracker.core.actors import is_system, require_actor
 from tracker.core.models import AuditEntry
 
@@ -92,6 +93,7 @@ def record(
     if at is not None:
         entry.at = at
     entry.save()
+    audit_chain.seal_after_commit()
     return entry
 
 

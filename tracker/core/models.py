@@ -104,6 +104,9 @@ class AuditEntry(models.Model):
     to_state = models.CharField(max_length=32, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     reason = models.TextField(_("reason"), blank=True)
+    # The hash chain (tracker/core/audit_chain.py): set once, after commit, and never again.
+    seal = models.BigIntegerField(_("link number"), null=True, blank=True, unique=True, editable=False)
+    chain_hash = models.CharField(_("link hash"), max_length=64, blank=True, editable=False)
 
     objects = AuditEntryQuerySet.as_manager()
 
