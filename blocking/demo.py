@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import Group
 
 from platforms.demo import TELEGRAM_NAMES
+from tracker.accounts import second_factor
 from tracker.cases.models import Case
 from tracker.core import audit
 from tracker.core.actors import DEMO
@@ -86,8 +87,15 @@ def load(stdout) -> None:
         now=at("2017-07-13", "16:00"),
     )
     services.submit_for_approval(order=order, actor=proposer, now=at("2017-07-13", "16:05"))
+    # The demo's supervisors have no phone: recovery codes are their second factor (printed by load_demo).
+    codes = second_factor.issue_recovery_codes(actor=DEMO, user=approver, count=2)
     services.approve_order(
-        order=order, actor=approver, password=DEMO_PASSWORD, now=at("2017-07-14", "09:00"), schedule=False
+        order=order,
+        actor=approver,
+        password=DEMO_PASSWORD,
+        otp_code=codes.pop(),
+        now=at("2017-07-14", "09:00"),
+        schedule=False,
     )
     services.issue_order(order_id=order.pk, now=at("2017-07-14", "11:30"), notify=False)
     _isp_reports(order, "2017-07-14")
@@ -103,7 +111,12 @@ def load(stdout) -> None:
     )
     services.submit_for_approval(order=lift, actor=proposer, now=at("2017-08-09", "10:05"))
     services.approve_order(
-        order=lift, actor=approver, password=DEMO_PASSWORD, now=at("2017-08-09", "14:00"), schedule=False
+        order=lift,
+        actor=approver,
+        password=DEMO_PASSWORD,
+        otp_code=codes.pop(),
+        now=at("2017-08-09", "14:00"),
+        schedule=False,
     )
     services.issue_order(order_id=lift.pk, now=at("2017-08-10", "12:00"), notify=False)
     _isp_reports(lift, "2017-08-10")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from notices import delivery
 from notices.models import EscalationPolicy, Notice, Notification
 from notices.notifications import notify
+from tracker.accounts import second_factor
 from tracker.cases.models import Case
 from tracker.core import audit
 from tracker.core.actors import BLOCKING_SCHEDULE, is_system
@@ -378,8 +379,10 @@ def submit_for_approval(*, order: BlockOrder, actor, now=None) -> BlockOrder:
     return order
 
 
-def approve_order(*, order: BlockOrder, actor, password: str, now=None, schedule: bool = True) -> BlockOrder:
-    """Four eyes: a second supervisor approves, confirming their password again.
+def approve_order(
+    *, order: BlockOrder, actor, password: str, otp_code: str, now=None, schedule: bool = True
+) -> BlockOrder:
+    """Four eyes: a second supervisor approves, confirming their password and a fresh second-factor code.
 
     After commit the issue task is queued for the effective time (the sweep catches it too);
     `schedule=False` leaves it to the sweep (the demo's historical records).
@@ -389,6 +392,7 @@ def approve_order(*, order: BlockOrder, actor, password: str, now=None, schedule
         raise NotPermitted(_("The supervisor who proposed an order cannot approve it."), code="four_eyes")
     if not password or not actor.check_password(password):
         raise DomainError(_("The password is not correct."), fields={"password": [_("The password is not correct.")]})
+    second_factor.require_fresh_code(actor, otp_code)
     now = now or timezone.now()
     with transaction.atomic():
         order = _locked(order)

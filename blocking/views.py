@@ -168,7 +168,12 @@ def order_action(request, pk, step):
             services.submit_for_approval(order=order, actor=request.user)
             messages.success(request, _("Sent for approval."))
         elif step == "approve":
-            services.approve_order(order=order, actor=request.user, password=request.POST.get("password", ""))
+            services.approve_order(
+                order=order,
+                actor=request.user,
+                password=request.POST.get("password", ""),
+                otp_code=request.POST.get("otp_code", ""),
+            )
             messages.success(request, _("Approved: it will be issued at its effective time."))
         elif step == "send-back":
             services.send_back(order=order, actor=request.user, reason=reason)

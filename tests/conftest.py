@@ -88,6 +88,27 @@ def _reference_data_after_flush(request):
         getattr(import_module(module), function)(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """`force_login` means "signed in", past every step: for supervisors and administrators that includes the
+    second factor. tests/core/test_second_factor.py signs in through the real steps."""
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    plain = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        plain(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
 @pytest.fixture
 def make_user(db):
     return factories.make_user
@@ -101,6 +122,11 @@ def analyst(make_user):
 @pytest.fixture
 def supervisor(make_user):
     return make_user("supervisor")
+
+
+@pytest.fixture
+def administrator(make_user):
+    return make_user("administrator", is_staff=True)
 
 
 @pytest.fixture
@@ -218,6 +244,15 @@ def login(page):
         page.fill("#id_password", password)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/login/" not in url)
+        give_second_factor(page, user)
         return page
 
     return sign_in
+
+
+def give_second_factor(page, user) -> None:
+    """Supervisors and administrators are asked for a code after the password."""
+    if "/account/second-factor/" in page.url:
+        page.fill("#id_otp_code", factories.second_factor_code(user))
+        page.click("#second-factor button[type=submit]")
+        page.wait_for_url(lambda url: "/account/second-factor/" not in url)

@@ -2,9 +2,12 @@
 
 import factory
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from platforms.models import Platform, PlatformContact, PlatformDomain, PlatformHost
 from tracker.cases.models import Case
+from tracker.core.actors import COMMAND
 from tracker.core.models import User
 from tracker.items.models import Category, FlaggedItem
 
@@ -28,10 +31,27 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_user(role: str | None = None, **fields) -> User:
+    """A user with a role; supervisors and administrators get an authenticator, as they must have one."""
     user = UserFactory(**fields)
     if role:
         user.groups.add(Group.objects.get(name=role))
+    if role in ("supervisor", "administrator"):
+        TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     return User.objects.get(pk=user.pk)  # fresh: no cached permissions
+
+
+def second_factor_code(user: User) -> str:
+    """A code the user's second factor accepts, once: a fresh recovery code (a TOTP code may be used once per
+    30 s, and tests approve several orders within a second; tests/core/test_second_factor.py drives TOTP)."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="recovery codes", defaults={"confirmed": True})
+    return StaticToken.objects.create(device=device, token=StaticToken.random_token()).token
+
+
+def api_token(user: User, name: str = "test") -> str:
+    """The key of a new API token for `user`, issued as an administrator would."""
+    from tracker.accounts.tokens import issue_token
+
+    return issue_token(actor=COMMAND, owner=user, name=name)[1]
 
 
 class PlatformFactory(factory.django.DjangoModelFactory):

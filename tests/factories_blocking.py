@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from blocking import services
 from blocking.models import ISP, ISPAccount
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, second_factor_code
 
 
 class ISPFactory(factory.django.DjangoModelFactory):
@@ -44,7 +44,7 @@ def order_awaiting_approval(*, proposer, **kw):
 
 def approved_order(*, proposer, approver, **kw):
     order = order_awaiting_approval(proposer=proposer, **kw)
-    return services.approve_order(order=order, actor=approver, password=PASSWORD)
+    return services.approve_order(order=order, actor=approver, password=PASSWORD, otp_code=second_factor_code(approver))
 
 
 def issued_lift(*, block, proposer, approver, names: str | None = None, effective_in=timedelta(hours=1)):
@@ -59,7 +59,7 @@ def issued_lift(*, block, proposer, approver, names: str | None = None, effectiv
         effective_at=timezone.now() + effective_in,
     )
     services.submit_for_approval(order=lift, actor=proposer)
-    services.approve_order(order=lift, actor=approver, password=PASSWORD)
+    services.approve_order(order=lift, actor=approver, password=PASSWORD, otp_code=second_factor_code(approver))
     return services.issue_order(order_id=lift.pk, now=lift.effective_at)
 
 

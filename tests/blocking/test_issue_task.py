@@ -11,7 +11,7 @@ from blocking.models import BlockOrder, OrderRecipient
 from notices.delivery import deliveries_about
 from notices.models import Delivery
 from tests.conftest import wait_for
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, second_factor_code
 from tests.factories_blocking import ISPFactory, order_awaiting_approval
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -21,7 +21,9 @@ def test_approval_queues_the_issue_for_the_effective_time(celery_worker_process,
     proposer, approver = make_user("supervisor"), make_user("supervisor")
     ISPFactory(contact_email="noc@indosat.example")
     order = order_awaiting_approval(proposer=proposer, names="t.me", effective_in=timedelta(seconds=4))
-    services.approve_order(order=order, actor=approver, password=PASSWORD)  # on commit: task with eta
+    services.approve_order(
+        order=order, actor=approver, password=PASSWORD, otp_code=second_factor_code(approver)
+    )  # on commit: task with eta
     order.refresh_from_db()
     assert order.status == BlockOrder.Status.APPROVED
     wait_for(

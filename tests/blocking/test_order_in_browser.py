@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from blocking import signing
@@ -21,8 +20,8 @@ from blocking.services import propose_block
 from blocking.tasks import run_sweep
 from blocking.verify_blocklist import load_public_key, verify
 from tests.blocking.test_real_resolver import TEST_ZONE, Unbound, ask
-from tests.conftest import wait_for
-from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
+from tests.conftest import give_second_factor, wait_for
+from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory, api_token, second_factor_code
 from tests.factories_blocking import ISPFactory, isp_user
 from tracker.core.actors import SWEEP
 
@@ -43,12 +42,14 @@ def second_window(browser, live_server, user):
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
+    give_second_factor(page, user)
     return page
 
 
-def approve(page, order):
+def approve(page, order, approver):
     page.goto(f"/blocking/orders/{order.pk}/")
     page.fill("#approve-password", PASSWORD)
+    page.fill("#approve-otp-code", second_factor_code(approver))
     page.click("#approve-form button[type=submit]")
     assert page.locator("#order-status").inner_text() == "approved"
 
@@ -81,9 +82,10 @@ def test_proposal_to_order_to_issue_to_lift(
     approver_page = second_window(browser, live_server, approver)
     approver_page.goto(f"/blocking/orders/{order.pk}/")
     approver_page.fill("#approve-password", "not my password")
+    approver_page.fill("#approve-otp-code", second_factor_code(approver))
     approver_page.click("#approve-form button[type=submit]")
     assert "password is not correct" in approver_page.locator(".messages").inner_text()
-    approve(approver_page, order)
+    approve(approver_page, order, approver)
 
     # At the effective time the sweep issues it; the worker mails the ISP.
     order.refresh_from_db()
@@ -102,7 +104,7 @@ def test_proposal_to_order_to_issue_to_lift(
 
     # The ISP acknowledges and reports it implemented through the API; the order page shows it.
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=isp_user(isp)).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(isp_user(isp))}")
     assert api.post(f"/api/v1/block-orders/{order.pk}/acknowledge/").status_code == 200
     assert api.post(f"/api/v1/block-orders/{order.pk}/implemented/").status_code == 200
     page.goto(f"/blocking/orders/{order.pk}/")
@@ -129,7 +131,7 @@ def test_proposal_to_order_to_issue_to_lift(
     page.click("#lift-form button[type=submit]")
     page.click("#submit-for-approval")
     lift = BlockOrder.objects.get(kind=BlockOrder.Kind.LIFT)
-    approve(approver_page, lift)
+    approve(approver_page, lift, approver)
     lift.refresh_from_db()
     with time_machine.travel(lift.effective_at, tick=False):
         assert run_sweep()["issued"] == 1

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from blocking import demo, services, views
 from blocking.models import BlockOrder, OrderRecipient
 from notices import delivery, sending
 from notices.delivery import deliveries_about
-from tests.factories import PlatformFactory
+from tests.factories import PlatformFactory, api_token
 from tests.factories_blocking import ISPFactory, isp_user, order_in_force
 from tests.factories_notices import case_with_items
 from tracker.core import demo as demo_users
@@ -115,7 +114,7 @@ def test_the_api_gives_references_and_takes_them(api_client, supervisor, make_us
     case, notices = case_with_notices(liaison_officer)
     isp = ISPFactory()
     order_in_force(proposer=supervisor, approver=make_user("supervisor"), case=case, notices=notices[:2])
-    token = Token.objects.create(user=isp_user(isp)).key
+    token = api_token(isp_user(isp))
     listed = api_client.get("/api/v1/block-orders/", HTTP_AUTHORIZATION=f"Token {token}").json()["results"]
     assert listed[0]["notices"] == [notices[0].reference, notices[1].reference]
     api_client.force_authenticate(supervisor)

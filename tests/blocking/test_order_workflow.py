@@ -12,7 +12,7 @@ from blocking.models import BlocklistEntry, BlocklistVersion, BlockOrder, BlockP
 from blocking.tasks import run_sweep
 from notices import delivery
 from notices.delivery import deliveries_about
-from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory
+from tests.factories import PASSWORD, CaseFactory, PlatformDomainFactory, second_factor_code
 from tests.factories_blocking import ISPFactory, approved_order, issued_lift, order_awaiting_approval, order_in_force
 from tracker.core.actors import SWEEP
 from tracker.core.audit import history
@@ -64,7 +64,9 @@ def test_proposal_becomes_an_order_prefilled_with_the_platform_domains(superviso
 def test_the_proposer_cannot_approve_their_own_order(supervisor):
     order = order_awaiting_approval(proposer=supervisor, names="t.me", effective_in=timedelta(hours=1))
     with pytest.raises(NotPermitted, match="cannot approve"):
-        services.approve_order(order=order, actor=supervisor, password=PASSWORD)
+        services.approve_order(
+            order=order, actor=supervisor, password=PASSWORD, otp_code=second_factor_code(supervisor)
+        )
     order.refresh_from_db()
     assert order.status == BlockOrder.Status.AWAITING_APPROVAL
 
@@ -72,7 +74,9 @@ def test_the_proposer_cannot_approve_their_own_order(supervisor):
 def test_approval_needs_the_approvers_password(supervisor, second_supervisor):
     order = order_awaiting_approval(proposer=supervisor, names="t.me", effective_in=timedelta(hours=1))
     with pytest.raises(DomainError) as error:
-        services.approve_order(order=order, actor=second_supervisor, password="wrong")
+        services.approve_order(
+            order=order, actor=second_supervisor, password="wrong", otp_code=second_factor_code(second_supervisor)
+        )
     assert "password" in error.value.fields
     order.refresh_from_db()
     assert order.status == BlockOrder.Status.AWAITING_APPROVAL
@@ -228,7 +232,9 @@ def test_a_lift_for_some_days_ends_and_the_block_resumes(supervisor, second_supe
         ends_at=timezone.now() + timedelta(days=7),
     )
     services.submit_for_approval(order=lift, actor=supervisor)
-    services.approve_order(order=lift, actor=second_supervisor, password=PASSWORD)
+    services.approve_order(
+        order=lift, actor=second_supervisor, password=PASSWORD, otp_code=second_factor_code(second_supervisor)
+    )
     with time_machine.travel(lift.effective_at, tick=False):
         assert run_sweep()["issued"] == 1
     assert in_force_names() == []

@@ -3,9 +3,9 @@ password, or a deactivated account, ends every API token the person held."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, api_token
+from tracker.accounts.models import ApiToken
 from tracker.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -14,8 +14,7 @@ NEW = "a much longer passphrase 2017"
 
 
 def test_a_person_changes_their_own_password_and_their_tokens_stop_working(client, api_client, analyst):
-    token = Token.objects.create(user=analyst)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(analyst)}")
     assert api_client.get("/api/v1/me/").status_code == 200
     client.force_login(analyst)
     changed = client.post(
@@ -39,7 +38,8 @@ def test_a_weak_new_password_is_refused_on_the_page(client, analyst):
 
 
 def test_deactivating_an_account_ends_its_tokens(analyst):
-    Token.objects.create(user=analyst)
+    api_token(analyst)
     analyst.is_active = False
     analyst.save()
-    assert not Token.objects.filter(user=analyst).exists()
+    assert not ApiToken.objects.usable().filter(user=analyst).exists()
+    assert ApiToken.objects.get(user=analyst).revoked_reason == "account deactivated"

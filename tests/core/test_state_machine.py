@@ -93,7 +93,7 @@ def test_the_system_may_propose_a_block_but_never_approve_one(supervisor):
     )
     services.submit_for_approval(order=order, actor=supervisor)
     with pytest.raises(NotPermitted):
-        services.approve_order(order=order, actor=SystemActor("a task"), password="")
+        services.approve_order(order=order, actor=SystemActor("a task"), password="", otp_code="")
     order.refresh_from_db()
     assert order.status == BlockOrder.Status.AWAITING_APPROVAL
 

@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import api_token
+
 pytestmark = pytest.mark.django_db
 
 
@@ -42,9 +44,8 @@ def test_invalid_field_names_the_field(api_client, analyst):
 
 
 def test_token_authentication_works_for_scripts(api_client, analyst):
-    from rest_framework.authtoken.models import Token
 
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=analyst).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(analyst)}")
     assert api_client.get(reverse("api-me")).json()["roles"] == ["analyst"]
 
 

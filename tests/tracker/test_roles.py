@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from tracker.accounts.models import ApiToken
+from tracker.accounts.tokens import hash_key
 from tracker.core.models import Role, User
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,9 @@ def test_command_creates_user_with_role_and_prints_token(capsys):
     user = User.objects.get(username="isp-telkom")
     assert user.has_role(Role.ISP)
     assert not user.has_usable_password()
-    assert f"API token: {user.auth_token.key}" in out
+    key = out.split("API token (shown once; valid 90 days): ")[1].strip()
+    assert ApiToken.objects.usable().get(key_hash=hash_key(key)).user == user
+    assert key not in str(list(ApiToken.objects.values()))  # only its hash is kept
 
 
 def test_command_prints_a_generated_password_once(capsys):

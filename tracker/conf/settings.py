@@ -43,13 +43,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tracker.core",
+    "tracker.accounts",
     "platforms",
     "tracker.items",
     "tracker.evidence",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "tracker.core.middleware.UserPreferencesMiddleware",
     "tracker.core.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tracker.accounts.middleware.IdleSessionMiddleware",
+    "tracker.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
     "axes.middleware.AxesMiddleware",
@@ -210,11 +215,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# API tokens (tracker/accounts/tokens.py): how long a new one lasts unless its issuer says, and at most.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# The authenticator apps show this name beside the account.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Takedown tracker")
+
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an API call without credentials gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "tracker.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tracker.core.permissions.ModelPermissions"],
@@ -300,6 +311,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)  # signed out after this long without a request
 # Behind the ministry's reverse proxy: trust its X-Forwarded-Proto, and its X-Forwarded-For for the audit trail.
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if not DEBUG:

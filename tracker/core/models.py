@@ -34,16 +34,9 @@ class User(AbstractUser):
         self._password_was_changed = True
 
     def save(self, *args, **kwargs):
+        # Receivers of post_save see `_password_was_changed` (tracker/accounts/signals.py ends API tokens).
         super().save(*args, **kwargs)
-        # A new password or a deactivated account ends every API token the person held.
-        if getattr(self, "_password_was_changed", False) or not self.is_active:
-            self._password_was_changed = False
-            self.end_api_tokens()
-
-    def end_api_tokens(self) -> None:
-        from rest_framework.authtoken.models import Token  # its app may load after this model
-
-        Token.objects.filter(user_id=self.pk).delete()
+        self._password_was_changed = False
 
     def roles(self) -> set[str]:
         return {group.name for group in self.groups.all()}

@@ -13,7 +13,7 @@ from tracker.core.discovery import app_modules
 from tracker.core.models import Role
 
 # The app labels whose permissions the roles are made of (the tracker package's rooms all use "tracker").
-PROJECT_APP_LABELS = ("tracker", "platforms", "notices", "blocking")
+PROJECT_APP_LABELS = ("tracker", "accounts", "platforms", "notices", "blocking")
 AUDIT_WRITE_PERMISSIONS = ("add_auditentry", "change_auditentry", "delete_auditentry")
 
 _READ_CONTENT = [
@@ -79,7 +79,8 @@ def sync_role_permissions(**kwargs) -> None:
             # on no item, notice or order (separation of powers), and cannot rewrite history.
             perms = (
                 list(project_perms.filter(codename__startswith="view_"))
-                + list(Permission.objects.filter(content_type__app_label="auth"))
+                # Roles are given through role grants (tracker/accounts/grants.py), never by editing a group.
+                + list(Permission.objects.filter(content_type__app_label="auth", codename__startswith="view_"))
                 + _permissions(grants[role.value])
             )
         elif role == Role.AUDITOR:

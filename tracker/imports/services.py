@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from platforms.models import Platform
 from tracker.cases.models import Case, CaseItem
-from tracker.core import audit
+from tracker.core import audit, audit_chain
 from tracker.core.canonical import InvalidItem
 from tracker.core.errors import DomainError, require_permission
 from tracker.core.models import AuditEntry
@@ -480,6 +480,7 @@ def _write_chunk(context: _Context, valid: list[_Valid], rejected: list[dict]) -
                 )
             )
     store.append(AuditEntry, entries)
+    audit_chain.seal_after_commit()
     store.append(ImportRejection, rejected)
     return len(created)
 
@@ -516,6 +517,7 @@ def _entry(context: _Context, action, object_id, shown, at, *, changes, reason, 
         "to_state": "",
         "changes": changes,
         "reason": reason,
+        "chain_hash": "",  # sealed after commit, like every entry (tracker/core/audit_chain.py)
     }
 
 

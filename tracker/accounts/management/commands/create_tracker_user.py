@@ -1,12 +1,13 @@
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
+from tracker.accounts.tokens import issue_token
 from tracker.core import audit
 from tracker.core.actors import COMMAND
 from tracker.core.models import AuditEntry, Role, User
@@ -56,5 +57,5 @@ class Command(BaseCommand):
         if generated:
             self.stdout.write(f"Password (shown once): {generated}")
         if token:
-            api_token, _ = Token.objects.get_or_create(user=user)
-            self.stdout.write(f"API token: {api_token.key}")
+            _token, key = issue_token(actor=COMMAND, owner=user, name="issued by create_tracker_user")
+            self.stdout.write(f"API token (shown once; valid {settings.API_TOKEN_DAYS} days): {key}")
