@@ -421,6 +421,7 @@ class Notification(models.Model):
         DELIVERY_PROBLEM = "delivery_problem", _("notice bounced or not delivered")
         REBUTTAL = "rebuttal", _("rebuttal to decide")
         ISP_LATE = "isp_late", _("ISP late with a block order")
+        POWERS_CHANGED = "powers_changed", _("roles or superuser changed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

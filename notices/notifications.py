@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tracker.cases.models import Case
+from tracker.core.models import Role, User
 
 from . import delivery
 from .models import Delivery, Notice, Notification
@@ -50,3 +52,18 @@ def notify(
 
 def _queue_notification_email(delivery_ids: list[int]) -> None:
     delivery.enqueue(delivery_ids)
+
+
+def tell_supervisors_of_changed_powers(sender, *, event: str, user, grant=None, reason: str = "", **kwargs) -> None:
+    """The receiver of accounts' `powers_changed`: every active supervisor hears who gains which power."""
+    role = grant.role if grant is not None else "superuser"
+    titles = {
+        "requested": _("%(user)s is proposed as %(role)s; a second administrator must confirm"),
+        "confirmed": _("%(user)s is now %(role)s"),
+        "break_glass": _("A break-glass superuser was created: %(user)s"),
+        "break_glass_ended": _("The break-glass superuser %(user)s was ended"),
+    }
+    title = titles[event] % {"user": user.username, "role": role}
+    body = grant.reason if grant is not None else reason
+    for supervisor in User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).exclude(pk=user.pk):
+        notify(supervisor, kind=Notification.Kind.POWERS_CHANGED, case=None, notice=None, title=title, body=body)

@@ -65,3 +65,10 @@ def test_the_command_refuses_a_weak_password_naming_why_and_creates_no_one(weak)
 def test_the_command_takes_a_strong_password():
     call_command("create_tracker_user", "dewi", "--role", "analyst", "--password", "correct horse battery 2017")
     assert User.objects.get(username="dewi").check_password("correct horse battery 2017")
+
+
+def test_the_command_does_not_make_a_supervisor_once_there_is_an_administrator(make_user):
+    make_user("administrator")
+    with pytest.raises(CommandError, match="second administrator"):
+        call_command("create_tracker_user", "sari", "--role", "supervisor")
+    assert not User.objects.filter(username="sari").exists()

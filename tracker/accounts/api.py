@@ -1,4 +1,4 @@
-"""API tokens through the API: list, issue (the key shown once), revoke."""
+"""Accounts through the API: API tokens (the key shown once), people, their roles and role grants."""
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
@@ -7,10 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tracker.core.inputs import InputSerializer
+from tracker.core.models import Role
 from tracker.core.rest import validated
 
-from . import tokens
-from .models import ApiToken
+from . import grants, second_factor, tokens
+from .models import ApiToken, RoleGrant
+from .people import people, role_names
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -72,3 +74,168 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = validated(RevokeInput, request.data)
         token = tokens.revoke_token(actor=request.user, token=self.get_object(), reason=data.get("reason", ""))
         return Response(ApiTokenSerializer(token).data)
+
+
+# --- people and their roles (administrators act; auditors read) ---------------------------------------------
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+    has_second_factor = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = get_user_model()
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "roles",
+            "has_second_factor",
+            "last_login",
+            "date_joined",
+        ]
+
+    def get_roles(self, user) -> list[str]:
+        return role_names(user)
+
+
+class RoleGrantSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = RoleGrant
+        fields = ["id", "user", "role", "status", "reason", "requested_by", "requested_at", "decided_by", "decided_at"]
+
+
+class InviteInput(InputSerializer):
+    username = serializers.CharField(max_length=150)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices, required=False, allow_blank=True, default="")
+    otp_code = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Needed for supervisor and administrator."
+    )
+
+
+class InvitedSerializer(PersonSerializer):
+    set_password_link = serializers.CharField(
+        read_only=True, help_text="Hand this to the person: it sets their password."
+    )
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "set_password_link"]
+
+
+class GrantInput(InputSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    reason = serializers.CharField()
+    otp_code = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Needed for supervisor and administrator."
+    )
+
+
+class RoleReasonInput(InputSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    reason = serializers.CharField()
+
+
+class ReasonInput(InputSerializer):
+    reason = serializers.CharField()
+
+
+class CodeInput(InputSerializer):
+    otp_code = serializers.CharField()
+
+
+class CanManagePeople(permissions.BasePermission):
+    """Reading needs view_rolegrant (administrators, auditors); acting is checked again by the services."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return request.user.has_perm("accounts.view_rolegrant")
+        return request.user.has_perm("accounts.add_rolegrant")
+
+
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """People, their roles and second factors. Administrators invite, grant, remove, deactivate and reset."""
+
+    serializer_class = PersonSerializer
+    permission_classes = [permissions.IsAuthenticated, CanManagePeople]
+    filterset_fields = ["is_active", "groups__name"]
+
+    def get_queryset(self):
+        return people().order_by("username")
+
+    @extend_schema(request=InviteInput, responses={201: InvitedSerializer})
+    @action(detail=False, methods=["post"])
+    def invite(self, request):
+        data = validated(InviteInput, request.data)
+        user, link = grants.invite(actor=request.user, **data)
+        user = self.get_queryset().get(pk=user.pk)
+        user.set_password_link = request.build_absolute_uri(link)
+        return Response(InvitedSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GrantInput, responses={200: PersonSerializer, 202: RoleGrantSerializer})
+    @action(detail=True, methods=["post"], url_path="grant-role")
+    def grant_role(self, request, pk=None):
+        data = validated(GrantInput, request.data)
+        grant = grants.grant_role(actor=request.user, user=self.get_object(), **data)
+        if grant is not None:  # waits for a second administrator
+            return Response(RoleGrantSerializer(grant).data, status=status.HTTP_202_ACCEPTED)
+        return Response(PersonSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=RoleReasonInput, responses={200: PersonSerializer})
+    @action(detail=True, methods=["post"], url_path="remove-role")
+    def remove_role(self, request, pk=None):
+        data = validated(RoleReasonInput, request.data)
+        grants.remove_role(actor=request.user, user=self.get_object(), **data)
+        return Response(PersonSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=ReasonInput, responses={200: PersonSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        grants.set_active(
+            actor=request.user, user=self.get_object(), active=False, **validated(ReasonInput, request.data)
+        )
+        return Response(PersonSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=ReasonInput, responses={200: PersonSerializer})
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        grants.set_active(
+            actor=request.user, user=self.get_object(), active=True, **validated(ReasonInput, request.data)
+        )
+        return Response(PersonSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=ReasonInput, responses={200: PersonSerializer})
+    @action(detail=True, methods=["post"], url_path="reset-second-factor")
+    def reset_second_factor(self, request, pk=None):
+        second_factor.reset(actor=request.user, user=self.get_object(), **validated(ReasonInput, request.data))
+        return Response(PersonSerializer(self.get_queryset().get(pk=pk)).data)
+
+
+class RoleGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Requests for the supervisor and administrator roles; a second administrator confirms or refuses."""
+
+    serializer_class = RoleGrantSerializer
+    permission_classes = [permissions.IsAuthenticated, CanManagePeople]
+    queryset = RoleGrant.objects.select_related("user", "requested_by", "decided_by")
+    filterset_fields = ["status", "role"]
+
+    @extend_schema(request=CodeInput, responses={200: RoleGrantSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        grant = grants.confirm_grant(actor=request.user, grant=self.get_object(), **validated(CodeInput, request.data))
+        return Response(RoleGrantSerializer(grant).data)
+
+    @extend_schema(request=ReasonInput, responses={200: RoleGrantSerializer})
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        grant = grants.refuse_grant(actor=request.user, grant=self.get_object(), **validated(ReasonInput, request.data))
+        return Response(RoleGrantSerializer(grant).data)

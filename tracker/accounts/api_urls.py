@@ -3,5 +3,7 @@ from tracker.core.routers import Router
 
 router = Router()
 router.register("api-tokens", api.ApiTokenViewSet, basename="apitoken")
+router.register("users", api.PersonViewSet, basename="person")
+router.register("role-grants", api.RoleGrantViewSet, basename="rolegrant")
 
 urlpatterns = router.urls

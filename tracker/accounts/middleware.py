@@ -16,7 +16,7 @@ from tracker.core.rest import error_body
 
 from .second_factor import SESSION_REQUIRED_KEY, session_is_verified
 
-OPEN_PATHS = ("/login/", "/logout/", "/account/second-factor/", "/static/", "/i18n/", "/jsi18n/", "/healthz")
+OPEN_PATHS = ("/login/", "/logout/", "/reset/", "/account/second-factor/", "/static/", "/i18n/", "/jsi18n/", "/healthz")
 
 
 class SecondFactorMiddleware:

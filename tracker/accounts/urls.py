@@ -8,3 +8,9 @@ urlpatterns = [
     path("account/tokens/", views.token_list, name="api-tokens"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="api-token-revoke"),
 ]
+urlpatterns += [
+    path("people/", views.people_list, name="people"),
+    path("people/invite/", views.person_invite, name="person-invite"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/grants/<int:pk>/<str:decision>/", views.grant_decision, name="grant-decision"),
+]

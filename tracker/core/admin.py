@@ -1,12 +1,32 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from tracker.core import audit
 from tracker.core.models import AuditEntry, Heartbeat, User
 
 
 @admin.register(User)
 class TrackerUserAdmin(UserAdmin):
+    """Names, email and preferences only: roles are given on the tracker's People pages, where the powerful
+    ones need a second administrator, and superuser status only by the break-glass command."""
+
     fieldsets = (*UserAdmin.fieldsets, ("Preferences", {"fields": ("language", "time_zone")}))
+    readonly_fields = ("is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined")
+
+    def has_add_permission(self, request):
+        return False  # invite on the People page
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: the audit trail keeps pointing at the person
+
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(User.objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        changes = audit.diff(before, audit.snapshot(obj))
+        if changes:
+            audit.record(
+                obj=obj, action=AuditEntry.Action.CHANGE, actor=request.user, changes=changes, reason="admin site"
+            )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from tracker.core import views
 
@@ -11,4 +11,10 @@ urlpatterns = [
     path("preferences/save/", views.preferences, name="preferences-save"),
     path("audit/", views.audit_list, name="audit-list"),
     path("password/", views.PasswordChange.as_view(), name="password-change"),
+    # An invited person chooses their password through the link an administrator handed them.
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("login")),
+        name="password_reset_confirm",
+    ),
 ]

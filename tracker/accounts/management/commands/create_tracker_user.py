@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from tracker.accounts.grants import POWERFUL_ROLES
 from tracker.accounts.tokens import issue_token
 from tracker.core import audit
 from tracker.core.actors import COMMAND
@@ -24,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--token", action="store_true", help="Print the user's API token (for scripts and ISPs).")
 
     def handle(self, *args, username, role, email, password, token, **options):
+        if role in POWERFUL_ROLES and User.objects.filter(groups__name=Role.ADMINISTRATOR, is_active=True).exists():
+            # One person at a console does not make a supervisor or an administrator; two administrators do.
+            raise CommandError(
+                f"The {role} role is requested on the People page (/people/) and confirmed by a second "
+                "administrator. The first administrator is made by ensure_admin."
+            )
         if password:
             # Django's validators (settings.AUTH_PASSWORD_VALIDATORS), as every other door applies them.
             try:
