@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 
 from notices.models import Notice
 from tracker.cases.models import Case
-from tracker.core.errors import NotPermitted
+from tracker.core.errors import NotPermitted, require_permission
 from tracker.core.inputs import InputSerializer
 
 from . import exports, mail, services, signing
-from .models import ISP, BlocklistVersion, BlockOrder, ISPAccount, OrderRecipient
+from .models import ISP, BlockOrder, ISPAccount, OrderRecipient
 
 
 class RecipientSerializer(serializers.ModelSerializer):
@@ -98,8 +98,9 @@ class OrderInput(InputSerializer):
     isps = serializers.PrimaryKeyRelatedField(queryset=ISP.objects.all(), many=True, required=False)
 
 
-class PasswordInput(InputSerializer):
+class ApprovalInput(InputSerializer):
     password = serializers.CharField(trim_whitespace=False)
+    otp_code = serializers.CharField(help_text="A current code from the approver's authenticator, or a recovery code.")
 
 
 class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -144,7 +145,9 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = PasswordInput(data=request.data)
+        # A role that may not approve is told so (403) whatever it sent, before its body is read.
+        require_permission(request.user, "blocking.approve_blockorder")
+        data = ApprovalInput(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.approve_order(order=self.get_object(), actor=request.user, **data.validated_data)
         return Response(OrderSerializer(order).data)
@@ -178,13 +181,16 @@ class BlocklistPermission(BasePermission):
 
 
 class BlocklistView(APIView):
-    """The current version, the latest versions and the public key that signs every export."""
+    """The current version, the latest versions and the public key that signs every export.
+
+    An ISP account sees only the references of orders that bind its ISP.
+    """
 
     permission_classes = [IsAuthenticated, BlocklistPermission]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        versions = BlocklistVersion.objects.select_related("order").order_by("-serial")[:20]
+        versions = exports.versions(exports.isp_reading(request.user))
         return Response(
             {
                 "version": exports.current_serial(),
@@ -194,7 +200,7 @@ class BlocklistView(APIView):
                     {
                         "serial": version.serial,
                         "created_at": version.created_at,
-                        "order": version.order.reference if version.order else None,
+                        "order": version.order_reference,
                         "names_in_force": version.names_in_force,
                         "added": version.added,
                         "removed": version.removed,
@@ -223,23 +229,29 @@ class PublicKeyView(APIView):
 
 
 class ExportView(APIView):
-    """The signed export of the current version, streamed from disk; `signature/` gives its signature."""
+    """The signed export of the current version, streamed from disk; `signature/` gives its signature.
+
+    An ISP account gets its ISP's own list: the names of orders in force that bind it.
+    """
 
     permission_classes = [IsAuthenticated, BlocklistPermission]
 
     @extend_schema(responses={200: bytes})
     def get(self, request, kind: str, signature: bool = False):
-        return serve(exports.get_export(kind), signature)
+        return serve(exports.get_export(kind, exports.isp_reading(request.user)), signature)
 
 
 class DiffView(APIView):
+    """The signed diff between two versions; an ISP account's runs from `from` to its own list now."""
+
     permission_classes = [IsAuthenticated, BlocklistPermission]
 
     @extend_schema(responses={200: bytes})
     def get(self, request, signature: bool = False):
         params = DiffInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        return serve(exports.get_diff(params.validated_data["from"], params.validated_data["to"]), signature)
+        isp = exports.isp_reading(request.user)
+        return serve(exports.get_diff(params.validated_data["from"], params.validated_data["to"], isp), signature)
 
 
 class DiffInput(InputSerializer):

@@ -62,11 +62,16 @@ def fingerprint() -> str:
     return hashlib.sha256(base64.b64decode(public_key_base64())).hexdigest()[:32]
 
 
-def signature_record(*, kind: str, serial: str, size: int, sha256: str, filename: str) -> str:
+def signature_record(*, kind: str, serial: str, size: int, sha256: str, filename: str, isp=None) -> str:
+    """The signature file of one export. For an ISP's own list the signed format names the ISP ("rpz for ISP 7"),
+    so the verifier reports whose list it is and a list cannot be passed off as another ISP's."""
+    if isp is not None:
+        kind = f"{kind} for ISP {isp.pk}"
     signature = private_key().sign(signed_message(kind=kind, serial=serial, size=size, sha256=sha256))
     record = {
         "file": filename,
         "format": kind,
+        **({} if isp is None else {"isp": isp.pk, "isp_name": isp.name}),
         "serial": serial,
         "size": size,
         "sha256": sha256,
