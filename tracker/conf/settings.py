@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tracker.core.middleware.ContentSecurityPolicyMiddleware",
+    # Early: an address over REQUEST_URL_MAX_LENGTH gets a 414 (with the headers above) before any other work.
+    "tracker.core.middleware.RefuseLongUrlsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -232,7 +234,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tracker.core.rest.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "tracker.core.filters.StrictFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -251,6 +253,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracker.core.schema.document_errors",
+    ],
     # Several models have a "status" or "source"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "FlaggedItemStatusEnum": "tracker.items.models.FlaggedItem.Status",
@@ -337,3 +343,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Stuck imports (tracker/imports/services.py, requeue_stuck_imports) ----------------------------------------
+# Seconds an import may wait queued before it is queued again (its message lost while Redis was down); seconds a
+# running import keeps its claim without committing a chunk before it is queued again (its worker died). The
+# lease must be longer than one chunk (IMPORT_CHUNK_ROWS) takes to commit.
+IMPORT_QUEUED_SECONDS = env.int("IMPORT_QUEUED_SECONDS", default=300)
+IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=300)
+# Seconds to pause after each committed chunk, leaving the database to others during a huge import (0: none).
+IMPORT_CHUNK_PAUSE_SECONDS = env.float("IMPORT_CHUNK_PAUSE_SECONDS", default=0)
+
+# The longest address (path and query string, in characters) the tracker answers; longer ones get 414.
+# Below gunicorn's own limit on the request line (deploy/gunicorn.conf.py), so the answer is the tracker's.
+REQUEST_URL_MAX_LENGTH = env.int("REQUEST_URL_MAX_LENGTH", default=4096)

@@ -20,6 +20,31 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            message = str(_("A whole number from 1 to %(max)s.") % {"max": self.max_page_size})
+            raise DomainError(message, fields={self.page_size_query_param: [message]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A page that is not a positive number, or past the end, is the request's fault: 400 naming `page`.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as missing:
+            raise DomainError(str(missing.detail), fields={self.page_query_param: [str(missing.detail)]}) from None
+
 
 def error_body(status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
     """The one JSON error shape of the API."""
@@ -47,7 +72,7 @@ def exception_handler(exc, context):
         detail = exc.detail
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
         message = _first_message(fields)
-        response.data = error_body(response.status_code, "invalid", message, _plain(fields))
+        response.data = error_body(response.status_code, "invalid", message, flat_fields(fields))
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = codes if isinstance(codes, str) else "error"
@@ -55,12 +80,25 @@ def exception_handler(exc, context):
     return response
 
 
-def _plain(value):
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return str(value)
+def flat_fields(fields: dict, prefix: str = "") -> dict[str, list[str]]:
+    """{field: [problems]} with nested inputs named by path ("attachments.0", "isps.2.name"), as the schema
+    documents: every value a list of strings."""
+    flat: dict[str, list[str]] = {}
+    for name, problems in fields.items():
+        path = f"{prefix}{name}"
+        if isinstance(problems, dict):
+            flat |= flat_fields(problems, f"{path}.")
+        elif isinstance(problems, list) and any(isinstance(problem, (dict, list)) for problem in problems):
+            for index, problem in enumerate(problems):
+                if isinstance(problem, dict):
+                    flat |= flat_fields(problem, f"{path}.{index}.")
+                elif isinstance(problem, list):
+                    flat[f"{path}.{index}"] = [str(item) for item in problem]
+                elif problem:
+                    flat.setdefault(path, []).append(str(problem))
+        else:
+            flat[path] = [str(problem) for problem in problems] if isinstance(problems, list) else [str(problems)]
+    return flat
 
 
 def _first_message(fields) -> str:
