@@ -116,7 +116,7 @@ class RoleGrantSerializer(serializers.ModelSerializer):
 
 class InviteInput(InputSerializer):
     username = serializers.CharField(max_length=150)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)
     first_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
     role = serializers.ChoiceField(choices=Role.choices, required=False, allow_blank=True, default="")

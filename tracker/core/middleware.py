@@ -2,11 +2,13 @@ import ipaddress
 import zoneinfo
 
 from django.conf import settings
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 
 from tracker.core.audit import audit_context
 from tracker.core.models import AuditEntry
+from tracker.core.rest import error_body
 
 # Everything is served from the tracker itself: no CDN, no web fonts, no third-party calls.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -22,6 +24,38 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'self'",
     ]
 )
+
+
+# Self-contained, like 500.html: the refusal comes before sessions and users, so no template context.
+URL_TOO_LONG_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Address too long</title>
+<link rel="stylesheet" href="/static/tracker/tracker.css"></head><body><main><section class="card narrow">
+<h1>This address is too long</h1><p>The address is {length} characters long; the tracker takes at most {limit}.
+If you followed a link, it was cut or built wrongly; if you searched with many filters, use fewer.</p>
+<p>Alamat ini terlalu panjang (paling banyak {limit} karakter).</p><p><a href="/">Back to the start page</a></p>
+</section></main></body></html>"""
+
+
+class RefuseLongUrlsMiddleware:
+    """Answer 414 to an address (path and query) longer than REQUEST_URL_MAX_LENGTH, before any other work.
+
+    Gunicorn would refuse it with its own HTML page; it lets longer request lines through (see
+    deploy/gunicorn.conf.py) so that the answer is the tracker's: the API's error shape, or a readable page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length, limit = len(request.get_full_path()), settings.REQUEST_URL_MAX_LENGTH
+        if length <= limit:
+            return self.get_response(request)
+        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+            message = (
+                f"The address is {length} characters long; the tracker takes at most {limit}. "
+                "Send fewer or shorter query parameters."
+            )
+            return JsonResponse(error_body(414, "uri_too_long", message), status=414)
+        return HttpResponse(URL_TOO_LONG_PAGE.format(length=length, limit=limit), status=414)
 
 
 class ContentSecurityPolicyMiddleware:

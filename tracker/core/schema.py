@@ -57,7 +57,8 @@ def document_errors(result, generator, request, public):
             if "requestBody" in operation:
                 errors |= WITH_BODY
             for status, description in errors.items():
-                operation["responses"].setdefault(status, {"description": description, "content": reference})
+                response = operation["responses"].setdefault(status, {"description": description})
+                response.setdefault("content", reference)  # an error documented by a view says its shape too
     return result
 
 

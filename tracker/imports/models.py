@@ -56,10 +56,23 @@ class ItemImport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # While queued or running, the time after which no task is trusted to be on it: a queued import's
+    # message was lost (Redis was down) or a running import's worker died. Set when queued, renewed by
+    # every committed chunk, cleared when done or failed; the sweep (services.requeue_stuck_imports)
+    # queues it again once it has passed.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         app_label = "tracker"
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # sweep: status in (queued, running) and lease_until <= now
+            models.Index(
+                fields=["lease_until"],
+                name="itemimport_lease_due",
+                condition=models.Q(status__in=["queued", "running"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.source_name})"

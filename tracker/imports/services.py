@@ -4,6 +4,7 @@ A new canonical form becomes a FlaggedItem with its first Sighting and an audit 
 a Sighting more, its sighting count and last report time move, and its urgency may rise to urgent.
 `create_import` checks and stores the upload and queues the task; `run_import` does the work in chunks,
 each chunk one transaction that also moves the import's progress, so a crash resumes where it stopped.
+`requeue_stuck_imports` queues again an import whose task was lost (Redis down) or whose worker died.
 
 Rows are written set-wise. On PostgreSQL new items go through COPY into a temporary staging table and
 `INSERT … SELECT … ON CONFLICT (canonical) DO NOTHING`, and sightings and audit entries through COPY;
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -27,10 +30,11 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from platforms.models import Platform
 from tracker.cases.models import Case, CaseItem
-from tracker.core import audit, audit_chain
+from tracker.core import actors, audit, audit_chain
 from tracker.core.canonical import InvalidItem
 from tracker.core.errors import DomainError, require_permission
 from tracker.core.models import AuditEntry
@@ -48,6 +52,7 @@ VALUE_MAX = ImportRejection._meta.get_field("value").max_length
 ENTERED_MAX = FlaggedItem._meta.get_field("entered_as").max_length
 _JSON = DjangoJSONEncoder()
 LOOKUP_BATCH = 10_000  # canonical forms per lookup query; SQLite allows 32,766 parameters
+REQUEUE_BATCH = 500  # stuck imports queued again per sweep; the next sweep takes the rest
 
 
 # --- creating an import -----------------------------------------------------------------------------
@@ -99,6 +104,7 @@ def create_import(
                 default_platform=default_platform,
                 case=case,
                 total_rows=total,
+                lease_until=timezone.now() + _queued_grace(),
             )
             relative = f"imports/{item_import.pk}{parsing.SUFFIXES[fmt]}"
             final = folder / f"{item_import.pk}{parsing.SUFFIXES[fmt]}"
@@ -118,7 +124,22 @@ def create_import(
 def _queue(import_id: int) -> None:
     from tracker.imports.tasks import run_item_import
 
-    run_item_import.delay(import_id)
+    try:
+        run_item_import.delay(import_id)
+    except BrokerUnavailable as exc:
+        # The import is saved and stays queued: the sweep queues it again when its lease runs out, so the
+        # person who started it gets their answer (202) rather than an error for a task that will still run.
+        logger.warning("import %s not queued (%s): requeue_stuck_imports will queue it", import_id, exc)
+
+
+def _queued_grace() -> timedelta:
+    """How long a queued import waits for its task before the sweep queues it again."""
+    return timedelta(seconds=settings.IMPORT_QUEUED_SECONDS)
+
+
+def _lease() -> timedelta:
+    """How long a running import stays with its worker without committing a chunk."""
+    return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
 
 
 def _check_choices(*, actor, category, source, case) -> None:
@@ -142,15 +163,20 @@ def _check_choices(*, actor, category, source, case) -> None:
 def run_import(import_id: int) -> ItemImport | None:
     """Import the rows of an import; safe to run twice, and resumes after the last committed chunk.
 
-    1. Claim: queued -> running with a conditional UPDATE. A running import is resumed (its task came
-       back after a worker died); a done or failed one is left alone.
+    1. Claim: queued -> running with a conditional UPDATE, taking the lease. A running import is resumed
+       (the sweep queued it again after its worker died); a done or failed one is left alone.
     2. Read the rows after `processed_rows` and understand each chunk outside any transaction.
     3. Each chunk's transaction first moves `processed_rows` from where this run read to the chunk's
-       end, again conditionally: a second worker on the same import waits on that row, then finds
-       nothing to claim and stops, so no row is ever imported twice.
-    4. Done when the rows run out.
+       end, again conditionally, and renews the lease: a second worker on the same import waits on that
+       row, then finds nothing to claim and stops, so no row is ever imported twice.
+    4. Done when the rows run out; the lease ends with the run.
     """
-    claim_state(ItemImport.objects.filter(pk=import_id), to=Status.RUNNING, also={"started_at": timezone.now()})
+    now = timezone.now()
+    claim_state(
+        ItemImport.objects.filter(pk=import_id),
+        to=Status.RUNNING,
+        also={"started_at": now, "lease_until": now + _lease()},
+    )
     item_import = (
         ItemImport.objects.select_related("created_by", "default_category", "default_platform", "case")
         .filter(pk=import_id, status=Status.RUNNING)
@@ -167,7 +193,7 @@ def run_import(import_id: int) -> ItemImport | None:
             with transaction.atomic():
                 context.store.begin_chunk()
                 advanced = ItemImport.objects.filter(pk=import_id, status=Status.RUNNING, processed_rows=offset).update(
-                    processed_rows=offset + len(chunk)
+                    processed_rows=offset + len(chunk), lease_until=timezone.now() + _lease()
                 )
                 if not advanced:
                     logger.info("import %s: chunk at row %s taken by another run", import_id, offset)
@@ -179,15 +205,67 @@ def run_import(import_id: int) -> ItemImport | None:
                     rejected_count=F("rejected_count") + len(rejected),
                 )
             offset += len(chunk)
-        claim_state(ItemImport.objects.filter(pk=import_id), to=Status.DONE, also={"finished_at": timezone.now()})
+            if settings.IMPORT_CHUNK_PAUSE_SECONDS:
+                time.sleep(settings.IMPORT_CHUNK_PAUSE_SECONDS)
+        claim_state(
+            ItemImport.objects.filter(pk=import_id),
+            to=Status.DONE,
+            also={"finished_at": timezone.now(), "lease_until": None},
+        )
     except (OperationalError, InterfaceError):
         raise  # the database went away: still running, and the task's retry resumes it
     except Exception as exc:
-        failure = {"finished_at": timezone.now(), "error": f"{type(exc).__name__}: {exc}"[:2000]}
+        failure = {"finished_at": timezone.now(), "error": f"{type(exc).__name__}: {exc}"[:2000], "lease_until": None}
         claim_state(ItemImport.objects.filter(pk=import_id), to=Status.FAILED, also=failure)
         raise
     item_import.refresh_from_db()
     return item_import
+
+
+def requeue_stuck_imports(*, now: datetime | None = None, limit: int = REQUEUE_BATCH) -> list[int]:
+    """Queue again the imports no task is on; returns their ids. The system acts (actors.IMPORT).
+
+    An import is stuck when its lease has run out: queued for IMPORT_QUEUED_SECONDS without a task
+    starting it (its message was lost, e.g. Redis was down when it was created), or running for
+    IMPORT_LEASE_SECONDS without committing a chunk (its worker died; the broker would redeliver the
+    task only after its visibility timeout, an hour).
+
+    1. One indexed query finds them and locks them, skipping any whose chunk is being committed.
+    2. Each gets a fresh lease of IMPORT_QUEUED_SECONDS, for the task queued now to start, so the next
+       sweep leaves it alone; and an audit entry says why it was queued again.
+    3. After commit its task is queued. The run resumes after the last committed chunk, and a worker
+       thought dead that is still on it loses the next chunk's claim and stops (see run_import).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        stuck = list(
+            ItemImport.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[Status.QUEUED, Status.RUNNING], lease_until__lte=now)
+            .order_by("lease_until")
+            .only("pk", "source_name", "status", "lease_until", "processed_rows")[:limit]
+        )
+        if not stuck:
+            return []
+        ids = [item_import.pk for item_import in stuck]
+        ItemImport.objects.filter(pk__in=ids).update(lease_until=now + _queued_grace())
+        for item_import in stuck:
+            audit.record(
+                obj=item_import, action=AuditEntry.Action.EVENT, actor=actors.IMPORT, reason=_stuck_reason(item_import)
+            )
+        transaction.on_commit(lambda: [_queue(import_id) for import_id in ids])
+    logger.warning("imports queued again (no task was on them): %s", ids)
+    return ids
+
+
+def _stuck_reason(item_import: ItemImport) -> str:
+    if item_import.status == Status.QUEUED:
+        return _("Queued again: no worker started it within %(seconds)s seconds (its task was lost).") % {
+            "seconds": settings.IMPORT_QUEUED_SECONDS
+        }
+    return _(
+        "Queued again: its worker stopped renewing its lease (until %(lease)s) after row %(rows)s; "
+        "the import resumes from there."
+    ) % {"lease": item_import.lease_until.isoformat(timespec="seconds"), "rows": item_import.processed_rows}
 
 
 def _chunks(rows: Iterator[parsing.Row], size: int) -> Iterator[list[parsing.Row]]:

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from tracker.imports.services import run_import
+from tracker.imports import services
 
 
 @shared_task(
@@ -13,4 +13,10 @@ from tracker.imports.services import run_import
 )
 def run_item_import(import_id: int) -> None:
     """Queued when an import is created. Safe to run twice: the import claims each chunk it writes."""
-    run_import(import_id)
+    services.run_import(import_id)
+
+
+@shared_task(name="tracker.requeue_stuck_imports", ignore_result=True)
+def requeue_stuck_imports() -> list[int]:
+    """Every minute from beat: queue again the imports whose task was lost or whose worker died."""
+    return services.requeue_stuck_imports()

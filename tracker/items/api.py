@@ -15,22 +15,52 @@ from tracker.evidence import services as evidence_services
 from tracker.evidence.api import EvidenceSerializer, EvidenceUploadSerializer
 from tracker.items import services as item_services
 from tracker.items.filters import FlaggedItemFilter
-from tracker.items.models import Category, FlaggedItem, Sighting
+from tracker.items.models import Category, FlaggedItem, Sighting, Urgency
 
 
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
-        fields = ["slug", "name", "legal_basis", "default_urgency", "is_active"]
+        fields = list(item_services.CATEGORY_FIELDS)
 
 
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    """The managed list of categories (administrators manage it in the admin)."""
+class CategoryChangeInput(InputSerializer):
+    slug = serializers.SlugField(max_length=50, required=False)
+    name = serializers.CharField(max_length=100, required=False)
+    legal_basis = serializers.CharField(required=False)
+    default_urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="for the audit trail")
+
+
+class CategoryCreateInput(CategoryChangeInput):
+    slug = serializers.SlugField(max_length=50, required=False, help_text="made from the name if not given")
+    name = serializers.CharField(max_length=100)
+    legal_basis = serializers.CharField()
+    default_urgency = serializers.ChoiceField(choices=Urgency.choices)
+
+
+class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The managed list of categories: everyone who reads items reads it; administrators add to it (POST) and
+    change a category (PATCH), as in the admin. A category is retired with `is_active: false`, never deleted."""
 
     queryset = Category.objects.all()
     serializer_class = CategorySerializer
     lookup_field = "slug"
     filterset_fields = ["is_active", "default_urgency"]
+
+    @extend_schema(request=CategoryCreateInput, responses={201: CategorySerializer})
+    def create(self, request):
+        data = validated(CategoryCreateInput, request.data)
+        category = item_services.create_category(actor=request.user, **data)
+        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CategoryChangeInput, responses=CategorySerializer)
+    def partial_update(self, request, slug=None):
+        category = self.get_object()
+        data = validated(CategoryChangeInput, request.data)
+        category = item_services.change_category(category, actor=request.user, **data)
+        return Response(CategorySerializer(category).data)
 
 
 class FlaggedItemSerializer(serializers.ModelSerializer):

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from platforms.models import Platform, PlatformHost
@@ -231,3 +233,51 @@ def change_item_status(item: FlaggedItem, *, to_status: str, actor, reason: str 
         also={"status_changed_at": timezone.now()},
         refusal=_("An item that is %(from)s cannot become %(to)s."),
     )
+
+
+# --- categories: the managed list, kept by administrators ---------------------------------------------
+
+CATEGORY_FIELDS = ("slug", "name", "legal_basis", "default_urgency", "is_active")
+
+
+def create_category(*, actor, reason: str = "", **fields) -> Category:
+    """Add a category (administrators: tracker.add_category); the slug is made from the name if not given."""
+    require_permission(actor, "tracker.add_category")
+    if not fields.get("slug"):
+        fields["slug"] = slugify(fields.get("name", ""))[: Category._meta.get_field("slug").max_length]
+    with transaction.atomic():
+        category = Category(**fields)
+        _validate(category)
+        category.save()
+        audit.record_creation(category, actor=actor, reason=reason)
+    return category
+
+
+def change_category(category: Category, *, actor, reason: str = "", **fields) -> Category:
+    """Rename, reword, set the default urgency of, retire or bring back a category (tracker.change_category).
+
+    Items keep the urgency they were logged with; a retired category (`is_active` false) takes no new items.
+    Categories are never deleted: items refer to them.
+    """
+    require_permission(actor, "tracker.change_category")
+    with transaction.atomic():
+        locked = Category.objects.select_for_update().get(pk=category.pk)
+        before = audit.snapshot(locked)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _validate(locked)
+        locked.save()
+        changes = audit.diff(before, audit.snapshot(locked))
+        if changes:
+            audit.record(obj=locked, action=AuditEntry.Action.CHANGE, actor=actor, changes=changes, reason=reason)
+    return locked
+
+
+def _validate(category: Category) -> None:
+    """The model's own rules (lengths, choices, a free slug) as a DomainError naming the fields."""
+    try:
+        category.full_clean()
+    except ValidationError as exc:
+        fields = exc.message_dict
+        name, messages = next(iter(fields.items()))
+        raise DomainError(f"{name}: {messages[0]}", fields=fields) from None
