@@ -3,8 +3,9 @@
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -15,9 +16,10 @@ from notices.models import Notice
 from tracker.cases.models import Case
 from tracker.core.errors import NotPermitted, require_permission
 from tracker.core.inputs import InputSerializer
+from tracker.core.rest import validated
 
 from . import exports, mail, services, signing
-from .models import ISP, BlockOrder, ISPAccount, OrderRecipient
+from .models import ISP, BlockOrder, BlockProposal, ISPAccount, OrderRecipient
 
 
 class RecipientSerializer(serializers.ModelSerializer):
@@ -55,6 +57,10 @@ class OrderSerializer(serializers.ModelSerializer):
     lifts = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     # References only: an ISP reads which notices went before, never their content.
     notices = serializers.SlugRelatedField(slug_field="reference", many=True, read_only=True)
+    isps = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True, help_text="the ISPs named, unless it binds every ISP"
+    )
+    recorded_by = serializers.SerializerMethodField(help_text="who recorded an order of the past (staff only)")
 
     class Meta:
         model = BlockOrder
@@ -78,10 +84,20 @@ class OrderSerializer(serializers.ModelSerializer):
             "in_force_at",
             "ended_at",
             "recipients",
+            "isps",
+            "recorded_afterwards",
+            "recorded_by",
+            "recorded_at",
         ]
 
     def get_names(self, order) -> list[str]:
         return [str(name) for name in order.names.all()]
+
+    def get_recorded_by(self, order) -> str | None:
+        request = self.context.get("request")
+        if order.recorded_by_id is None or request is None or request.user.has_role("isp"):
+            return None
+        return order.recorded_by.username
 
 
 class OrderInput(InputSerializer):
@@ -96,6 +112,63 @@ class OrderInput(InputSerializer):
     )
     notice_references = serializers.CharField(required=False, allow_blank=True, default="")
     isps = serializers.PrimaryKeyRelatedField(queryset=ISP.objects.all(), many=True, required=False)
+    proposal = serializers.PrimaryKeyRelatedField(
+        queryset=BlockProposal.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The open proposal the order comes from; making the order closes it.",
+    )
+
+
+class BlockLiftInput(InputSerializer):
+    names = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        allow_empty=False,
+        required=False,
+        help_text="names to lift; default: every name in force through the block order",
+    )
+    isps = serializers.PrimaryKeyRelatedField(
+        queryset=ISP.objects.all(),
+        many=True,
+        required=False,
+        help_text="ISP ids, of those the block order was issued to; default: exactly those",
+    )
+    justification = serializers.CharField()
+    legal_basis = serializers.CharField()
+    effective_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="for a lift of some days: when the block resumes"
+    )
+
+
+class PastOrderInput(InputSerializer):
+    lifts = serializers.PrimaryKeyRelatedField(
+        queryset=BlockOrder.objects.filter(kind=BlockOrder.Kind.BLOCK),
+        required=False,
+        allow_null=True,
+        help_text="for a lift of the past: the block order it lifted",
+    )
+    names = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        allow_empty=False,
+        required=False,
+        help_text="a block's names; a lift's default: every name of its block",
+    )
+    justification = serializers.CharField()
+    legal_basis = serializers.CharField()
+    effective_at = serializers.DateTimeField(help_text="its real time, in the past")
+    ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all(), required=False, allow_null=True)
+    notices = serializers.SlugRelatedField(
+        slug_field="reference", queryset=Notice.objects.all(), many=True, required=False
+    )
+    notice_references = serializers.CharField(required=False, allow_blank=True, default="")
+    isps = serializers.PrimaryKeyRelatedField(
+        queryset=ISP.objects.all(),
+        many=True,
+        required=False,
+        help_text="the ISPs it bound; default: every active ISP (a lift: those its block bound)",
+    )
 
 
 class ApprovalInput(InputSerializer):
@@ -118,8 +191,8 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return BlockOrder.objects.none()
-        orders = BlockOrder.objects.select_related("lifts").prefetch_related(
-            "names", Prefetch("notices", Notice.objects.order_by("sent_at", "id").only("reference", "sent_at"))
+        orders = BlockOrder.objects.select_related("lifts", "recorded_by").prefetch_related(
+            "names", "isps", Prefetch("notices", Notice.objects.order_by("sent_at", "id").only("reference", "sent_at"))
         )
         recipients = mail.with_emailed_at(OrderRecipient.objects.select_related("isp"))
         if self.request.user.has_role("isp"):
@@ -136,12 +209,12 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         values = dict(data.validated_data)
         isps = values.pop("isps", None) or None
         order = services.create_block_order(actor=request.user, isps=isps, **values)
-        return Response(OrderSerializer(order).data, status=201)
+        return Response(OrderSerializer(order, context={"request": request}).data, status=201)
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         order = services.submit_for_approval(order=self.get_object(), actor=request.user)
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
@@ -150,17 +223,42 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = ApprovalInput(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.approve_order(order=self.get_object(), actor=request.user, **data.validated_data)
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
 
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         services.acknowledge_order(recipient=self._recipient(), actor=request.user)
-        return Response(OrderSerializer(self.get_object()).data)
+        return Response(OrderSerializer(self.get_object(), context={"request": request}).data)
 
     @action(detail=True, methods=["post"])
     def implemented(self, request, pk=None):
         services.report_implemented(recipient=self._recipient(), actor=request.user)
-        return Response(OrderSerializer(self.get_object()).data)
+        return Response(OrderSerializer(self.get_object(), context={"request": request}).data)
+
+    # The error answers (400, 401, 403, 404, 409 …) are documented for every operation by tracker/core/schema.py.
+    @extend_schema(request=BlockLiftInput, responses={201: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def lift(self, request, pk=None):
+        """Draft a lift of this block order: all or some of its names in force, for all or some of the ISPs it
+        was issued to (by default exactly those), from `effective_at`; with `ends_at` the block resumes then."""
+        block = self.get_object()
+        data = validated(BlockLiftInput, request.data)
+        names = data.pop("names", None)
+        isps = data.pop("isps", None)
+        order = services.create_lift_order(actor=request.user, block_order=block, names=names, isps=isps, **data)
+        return Response(OrderSerializer(order, context={"request": request}).data, status=201)
+
+    @extend_schema(request=PastOrderInput, responses={201: OrderSerializer})
+    @action(detail=False, methods=["post"], url_path="record-past")
+    def record_past(self, request):
+        """Record a block order (or, with `lifts`, a lift) given outside the tracker, with its real times: a draft
+        that a second supervisor approves like any order; it then takes its place in the blocklist's history at
+        those times, and is never mailed to an ISP."""
+        data = validated(PastOrderInput, request.data)
+        block = data.pop("lifts", None)
+        isps = data.pop("isps", None)
+        order = services.record_past_order(actor=request.user, block_order=block, isps=isps or None, **data)
+        return Response(OrderSerializer(order, context={"request": request}).data, status=201)
 
     def _recipient(self) -> OrderRecipient:
         order = self.get_object()
@@ -200,6 +298,7 @@ class BlocklistView(APIView):
                     {
                         "serial": version.serial,
                         "created_at": version.created_at,
+                        "effective_at": version.effective_at,
                         "order": version.order_reference,
                         "names_in_force": version.names_in_force,
                         "added": version.added,
@@ -229,20 +328,42 @@ class PublicKeyView(APIView):
 
 
 class ExportView(APIView):
-    """The signed export of the current version, streamed from disk; `signature/` gives its signature.
+    """The signed export of the current version (or, with `?at=`, of the list as it was then), streamed from
+    disk; `signature/` gives its signature.
 
-    An ISP account gets its ISP's own list: the names of orders in force that bind it.
+    An ISP account gets its ISP's own list: the names in force for it through the orders it was issued.
     """
 
     permission_classes = [IsAuthenticated, BlocklistPermission]
 
-    @extend_schema(responses={200: bytes})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "at",
+                OpenApiTypes.DATETIME,
+                description="the list as it was at this time (e.g. 2017-07-20T00:00:00+07:00), orders recorded "
+                "afterwards included; default: the current version",
+            )
+        ],
+        responses={200: bytes},
+    )
     def get(self, request, kind: str, signature: bool = False):
-        return serve(exports.get_export(kind, exports.isp_reading(request.user)), signature)
+        params = validated(ExportInput, request.query_params)
+        isp = exports.isp_reading(request.user)
+        return serve(exports.get_export(kind, isp, at=params.get("at")), signature)
+
+
+class ExportInput(InputSerializer):
+    at = serializers.DateTimeField(required=False)
+
+    def validate_at(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError("The list of a time to come is not known yet.")
+        return value
 
 
 class DiffView(APIView):
-    """The signed diff between two versions; an ISP account's runs from `from` to its own list now."""
+    """The signed diff between two versions; an ISP account's is the exact diff of its own list."""
 
     permission_classes = [IsAuthenticated, BlocklistPermission]
 

@@ -26,3 +26,25 @@ urlpatterns = [
         name="api-blocklist-export-signature",
     ),
 ]
+
+
+# Block proposals, compliance checks and the ISP registry (proposals_api.py, compliance_api.py, registry_api.py).
+from . import compliance_api, proposals_api, registry_api  # noqa: E402
+
+registry_router = Router()
+registry_router.register("block-proposals", proposals_api.BlockProposalViewSet, basename="blockproposal")
+registry_router.register("compliance-alerts", compliance_api.ComplianceAlertViewSet, basename="compliancealert")
+registry_router.register("isps", registry_api.ISPViewSet, basename="isp")
+urlpatterns += [
+    path("", include(registry_router.urls)),
+    path(
+        "block-orders/<int:pk>/compliance/",
+        compliance_api.OrderComplianceView.as_view(),
+        name="api-blockorder-compliance",
+    ),
+    path(
+        "block-orders/<int:pk>/compliance/check/",
+        compliance_api.OrderComplianceCheckView.as_view(),
+        name="api-blockorder-compliance-check",
+    ),
+]

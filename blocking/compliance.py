@@ -1,6 +1,7 @@
 """Checking ISPs' resolvers: do blocked names get the blocked answer, and do lifted names resolve again?
 
-Queries go only to the resolver addresses configured for the ISP being checked.
+Queries go only to the resolver addresses configured for the ISP being checked. Each run's answers go to
+`noncompliance.review_checks`, which tells the supervisors of an ISP defying an order and reminds the ISP.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from tracker.core.errors import DomainError, require_permission
+
+from . import noncompliance
 from .exports import block_page_target, current_serial
-from .models import ISP, BlocklistChange, BlocklistEntry, ComplianceCheck
+from .models import ISP, BlocklistChange, BlocklistEntry, BlockOrder, ComplianceAlert, ComplianceCheck
 
 
 def names_to_check(limit: int) -> tuple[list[str], list[str]]:
@@ -62,12 +68,25 @@ def query(name: str, host: str, port: int, timeout: float) -> tuple[bool | None,
     return blocked, f"{rcode} {' '.join(cnames + addresses)}".strip()[:300]
 
 
-def check_isp(*, isp: ISP, limit: int | None = None, now=None) -> list[ComplianceCheck]:
+def names_of_order(order: BlockOrder, limit: int | None = None) -> tuple[list[str], list[str]]:
+    """(the order's names that must be blocked now, those that must resolve): as the blocklist stands, as
+    `names_to_check` reads it for the national check."""
+    limit = limit or settings.BLOCKING_COMPLIANCE_NAMES
+    names = list(order.names.order_by("name").values_list("name", flat=True).distinct()[:limit])
+    in_force = set(BlocklistEntry.objects.filter(name__in=names).values_list("name", flat=True))
+    return [name for name in names if name in in_force], [name for name in names if name not in in_force]
+
+
+def check_isp(
+    *, isp: ISP, limit: int | None = None, now=None, names: tuple[list[str], list[str]] | None = None
+) -> list[ComplianceCheck]:
+    """Ask each of the ISP's resolvers for the names (default `names_to_check`: the latest changes to the list),
+    record the answers and review them for non-compliance; in the caller's transaction."""
     limit = limit or settings.BLOCKING_COMPLIANCE_NAMES
     timeout = settings.BLOCKING_COMPLIANCE_TIMEOUT
     now = now or timezone.now()
     serial = current_serial()
-    blocked, lifted = names_to_check(limit)
+    blocked, lifted = names if names is not None else names_to_check(limit)
     checks = []
     for host, port in isp.resolvers():
         resolver = f"{host}:{port}"
@@ -95,7 +114,9 @@ def check_isp(*, isp: ISP, limit: int | None = None, now=None) -> list[Complianc
                         checked_at=now,
                     )
                 )
-    return ComplianceCheck.objects.bulk_create(checks)
+    checks = ComplianceCheck.objects.bulk_create(checks)
+    noncompliance.review_checks(isp=isp, checks=checks, now=now)
+    return checks
 
 
 def latest_summaries() -> dict[int, dict[str, int]]:
@@ -127,3 +148,85 @@ def latest_for_names(*, isp_ids: list[int], names: list[str]) -> dict[int, dict[
         counts = summaries.setdefault(isp, {})
         counts[result] = counts.get(result, 0) + 1
     return summaries
+
+
+def latest_checks(*, isp_ids: list[int], names: list[str]) -> dict[tuple[int, str], list[ComplianceCheck]]:
+    """{(isp id, name): the latest answer of each of the ISP's resolvers for the name}, resolvers in order."""
+    latest: dict[tuple[int, str], dict[str, ComplianceCheck]] = {}
+    if not isp_ids or not names:
+        return {}
+    rows = ComplianceCheck.objects.filter(isp__in=isp_ids, name__in=names).order_by(
+        "isp", "name", "resolver", "-checked_at", "-id"
+    )
+    for check in rows.iterator(chunk_size=5000):
+        latest.setdefault((check.isp_id, check.name), {}).setdefault(check.resolver, check)
+    return {key: list(by_resolver.values()) for key, by_resolver in latest.items()}
+
+
+def order_results(order: BlockOrder, *, names_shown: int = 2000) -> dict:
+    """An order's compliance, per ISP it was issued to and per name (the first `names_shown`, as its page shows
+    them): each resolver's latest answer, a count of results, and the ISP's alerts about this order."""
+    recipients = list(order.recipients.select_related("isp").order_by("isp__name"))
+    names = list(order.names.all()[:names_shown])
+    checks = latest_checks(isp_ids=[r.isp_id for r in recipients], names=[name.name for name in names])
+    alerts: dict[int, list[ComplianceAlert]] = {}
+    for alert in ComplianceAlert.objects.filter(recipient__order=order).order_by("first_seen_at", "id"):
+        alerts.setdefault(alert.recipient_id, []).append(alert)
+    isps = []
+    for recipient in recipients:
+        rows = [{"name": str(name), "checks": checks.get((recipient.isp_id, name.name), [])} for name in names]
+        summary: dict[str, int] = {}
+        for row in rows:
+            for check in row["checks"]:
+                summary[check.result] = summary.get(check.result, 0) + 1
+        isps.append(
+            {
+                "isp": recipient.isp,
+                "resolvers": [f"{host}:{port}" for host, port in recipient.isp.resolvers()],
+                "summary": summary,
+                "names": rows,
+                "alerts": alerts.get(recipient.pk, []),
+            }
+        )
+    return {"order": order, "serial": current_serial(), "name_count": order.names.count(), "isps": isps}
+
+
+# --- "check now" ----------------------------------------------------------------------------------
+
+
+class NothingToCheck(DomainError):
+    """A check was asked for where no resolver may be asked."""
+
+    status_code = 409
+    code = "nothing_to_check"
+
+
+def checkable_isps():
+    """The ISPs a compliance check asks: active, with resolvers listed (as the scheduled check)."""
+    return ISP.objects.filter(is_active=True).exclude(resolver_addresses="")
+
+
+def queue_isp_check(*, isp: ISP, actor) -> list[int]:
+    """Queue the compliance check of one ISP (after commit); [its id]. Who may: who keeps the ISP registry."""
+    require_permission(actor, "blocking.change_isp")
+    if not checkable_isps().filter(pk=isp.pk).exists():
+        raise NothingToCheck(_("%(isp)s is not active or lists no resolver to check.") % {"isp": isp.name})
+    from .tasks import check_compliance  # the tasks module imports this one
+
+    isp_id = isp.pk
+    transaction.on_commit(lambda: check_compliance.delay(isp_id))
+    return [isp_id]
+
+
+def queue_order_check(*, order: BlockOrder, actor) -> list[int]:
+    """Queue the check of an order's names at each ISP it was issued to that can be checked; their ids."""
+    require_permission(actor, "blocking.change_isp")
+    isp_ids = list(checkable_isps().filter(orders_received__order=order).order_by("name").values_list("pk", flat=True))
+    if not isp_ids:
+        message = _("%(order)s was issued to no active ISP that lists a resolver to check.")
+        raise NothingToCheck(message % {"order": order.reference})
+    from .tasks import check_order_compliance  # the tasks module imports this one
+
+    order_id = order.pk
+    transaction.on_commit(lambda: check_order_compliance.delay(order_id))
+    return isp_ids

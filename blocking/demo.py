@@ -1,8 +1,10 @@
 """Demo data: the ISPs, and the order of 14 July 2017, 11:30 WIB, to block Telegram's 11 DNS names (web
-service), approved by a second supervisor, acknowledged by the ISPs; then its lift of 10 August 2017.
+service), acknowledged by the ISPs; then its lift of 10 August 2017.
 
-Historical times are passed to the services as `now`, so the audit trail carries the dates of the story.
-Safe to run twice.
+Both are orders of the past, recorded afterwards with their real times (services.record_past_order) and
+approved by a second supervisor: they take their place in the blocklist's history (the list as of 20 July
+2017 holds the 11 names) and were never mailed from here. The lift is recorded before the block is
+approved, so today's list never holds the names. Safe to run twice.
 """
 
 from datetime import datetime
@@ -73,52 +75,32 @@ def load(stdout) -> None:
 
     notices = list(_notices_behind(case))
     legal_basis = "Law 11/2008 on Electronic Information and Transactions as amended by Law 19/2016, art. 40(2a)-(2b)"
-    order = services.create_block_order(
+    order = services.record_past_order(
         actor=proposer,
         names=TELEGRAM_NAMES,
         justification=f"{MARKER}: channels spreading radicalism and terrorism; six notices unanswered; waited "
         "until 13 July for any sign of good faith.",
         legal_basis=legal_basis,
+        proposal=proposal,
         # The six emails as notices.demo records them; this text only if that demo is not there.
         notices=notices,
         notice_references="" if notices else "six notices, 29 March 2016 - 11 June 2017",
         effective_at=at("2017-07-14", "11:30"),
-        proposal=proposal,
-        now=at("2017-07-13", "16:00"),
     )
-    services.submit_for_approval(order=order, actor=proposer, now=at("2017-07-13", "16:05"))
-    # The demo's supervisors have no phone: recovery codes are their second factor (printed by load_demo).
-    codes = second_factor.issue_recovery_codes(actor=DEMO, user=approver, count=2)
-    services.approve_order(
-        order=order,
-        actor=approver,
-        password=DEMO_PASSWORD,
-        otp_code=codes.pop(),
-        now=at("2017-07-14", "09:00"),
-        schedule=False,
-    )
-    services.issue_order(order_id=order.pk, now=at("2017-07-14", "11:30"), notify=False)
-    _isp_reports(order, "2017-07-14")
-
-    lift = services.create_lift_order(
+    lift = services.record_past_order(
         actor=proposer,
         block_order=order,
         justification=f"{MARKER}: Telegram's CEO apologised on 16 July 2017, set up a government channel and "
         "trusted-flagger handling; the web service is unblocked.",
         legal_basis=legal_basis,
         effective_at=at("2017-08-10", "12:00"),
-        now=at("2017-08-09", "10:00"),
     )
-    services.submit_for_approval(order=lift, actor=proposer, now=at("2017-08-09", "10:05"))
-    services.approve_order(
-        order=lift,
-        actor=approver,
-        password=DEMO_PASSWORD,
-        otp_code=codes.pop(),
-        now=at("2017-08-09", "14:00"),
-        schedule=False,
-    )
-    services.issue_order(order_id=lift.pk, now=at("2017-08-10", "12:00"), notify=False)
+    # The demo's supervisors have no phone: recovery codes are their second factor (printed by load_demo).
+    codes = second_factor.issue_recovery_codes(actor=DEMO, user=approver, count=2)
+    for recorded in (lift, order):  # the lift first: approving the block puts both in force at their times
+        services.submit_for_approval(order=recorded, actor=proposer)
+        services.approve_order(order=recorded, actor=approver, password=DEMO_PASSWORD, otp_code=codes.pop())
+    _isp_reports(order, "2017-07-14")
     _isp_reports(lift, "2017-08-10")
     stdout.write(
         f"Demo orders: {order.reference} (11 Telegram names, 14 July 2017 11:30 WIB), lifted by {lift.reference}"

@@ -5,20 +5,20 @@ goes, so memory stays bounded however long the list is), signed, and then served
 PostgreSQL the lines of RPZ, plain and hosts are formatted by the database and read with COPY; elsewhere
 rows come through a chunked iterator.
 
-Staff read the national list. An ISP account reads its own: the names in the list that an order in force
-binding its ISP blocks (`isp_names`), and a diff of that list, each cached per ISP and signed for it.
+Staff read the national list. An ISP account reads its own: the names in force for its ISP (`isp_names`),
+and exact diffs of that list between any two versions, each cached per ISP and signed for it. Either list
+can be read as it was at any past time (`at`), from the blocklist's periods (blocking/blocklist.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import os
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -37,10 +37,10 @@ from .models import (
     ISP,
     BlocklistChange,
     BlocklistEntry,
+    BlocklistPeriod,
     BlocklistVersion,
-    BlockOrder,
     ISPAccount,
-    OrderName,
+    ISPSet,
     OrderRecipient,
 )
 
@@ -52,8 +52,6 @@ FORMATS = {
     "json": ("json", "application/json"),
 }
 FLUSH_AT = 1 << 20
-# How far one worker's clock (or a sweep's `now`, taken when it starts) may lag the version it follows.
-CLOCK_MARGIN = timedelta(hours=1)
 BLOCK_PAGE = re.compile(r"^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+$")
 
 
@@ -98,44 +96,53 @@ def isp_reading(user) -> ISP | None:
     return None
 
 
-def get_export(kind: str, isp: ISP | None = None) -> Export:
-    """The signed export of the current version in this format (the ISP's own list if `isp` is given),
-    writing it if it is not on disk yet."""
+def get_export(kind: str, isp: ISP | None = None, at: datetime | None = None) -> Export:
+    """The signed export of the current version in this format (the ISP's own list if `isp` is given), or of
+    the list as it was at `at`, writing it if it is not on disk yet.
+
+    A list as of a past time is what the records held now say was in force then (orders recorded afterwards
+    included): its signed format names the time ("rpz as of 2017-07-19T17:00:00Z"), so it cannot pass for
+    the current list, and its serial is the version it was read at.
+    """
     if kind not in FORMATS:
         raise DomainError(_("Unknown format: %(kind)s") % {"kind": kind}, fields={"format": [", ".join(FORMATS)]})
     extension, content_type = FORMATS[kind]
     with transaction.atomic():
         _hold_blocklist()  # a consistent list: no version is committed while we read
         serial = current_serial()
-        filename = f"{_prefix(isp)}-v{serial}.{extension}"
-        path = export_dir() / f"{filename}.{_stamp(serial, isp)}.{_settings_tag(kind)}"
+        stamp = f"{_stamp(serial)}.{_settings_tag(kind)}"
+        if at is None:
+            filename, signed_kind = f"{_prefix(isp)}-v{serial}.{extension}", kind
+        else:
+            at = at.astimezone(UTC)
+            filename = f"{_prefix(isp)}-at-{at:%Y%m%dT%H%M%SZ}-v{serial}.{extension}"
+            signed_kind = f"{kind} as of {at:%Y-%m-%dT%H:%M:%SZ}"
+        path = export_dir() / f"{filename}.{stamp}"
         if not path.exists():
-            lines = _lines(kind, serial, isp)
-            _write_signed(path, kind=kind, serial=str(serial), filename=filename, isp=isp, lines=lines)
-            _prune(f"{_prefix(isp)}-v*.{extension}.*", keep=path)
+            lines = _lines(kind, serial, isp, at)
+            _write_signed(path, kind=signed_kind, serial=str(serial), filename=filename, isp=isp, lines=lines)
+            if at is None:
+                _prune(f"{_prefix(isp)}-v*.{extension}.*", keep=path)
+            else:  # lists as of past times stay while the version they were read at is current
+                _prune(f"{_prefix(isp)}-at-*.{extension}.*", keep=path, keep_suffix=f"-v{serial}.{extension}.{stamp}")
     return Export(path, Path(f"{path}.sig"), filename, content_type)
 
 
 def get_diff(from_serial: int, to_serial: int, isp: ISP | None = None) -> Export:
-    """Names added (+) and removed (-) between two versions, read from the per-version change rows only;
-    for an ISP, the lines that bring its list to its list now (see `_isp_diff_rows`)."""
+    """Names added (+) and removed (-) between two versions, read from the change rows only (for an ISP, the
+    periods of its own list: `isp_diff_rows`)."""
     with transaction.atomic():
         _hold_blocklist()
         latest = current_serial()
         if not (0 <= from_serial <= to_serial <= latest):
             message = _("Versions must satisfy 0 <= from <= to <= %(latest)s.") % {"latest": latest}
             raise DomainError(message, fields={"from": [message], "to": [message]})
-        if isp is not None and to_serial != latest:
-            message = _("An ISP's diff runs to the current version, %(latest)s.") % {"latest": latest}
-            raise DomainError(message, fields={"to": [message]})
         filename = f"{_prefix(isp)}-diff-v{from_serial}-v{to_serial}.txt"
-        path = export_dir() / f"{filename}.{_stamp(to_serial, isp)}"
+        path = export_dir() / f"{filename}.{_stamp(to_serial)}"
         if not path.exists():
             lines = _diff_lines(from_serial, to_serial) if isp is None else _isp_diff_lines(isp, from_serial, to_serial)
             serial = f"{from_serial}-{to_serial}"
             _write_signed(path, kind="diff", serial=serial, filename=filename, isp=isp, lines=lines)
-            if isp is not None:  # an ISP's diffs all end at its list now: those to an older list are dead
-                _prune(f"{_prefix(isp)}-diff-v*", keep=path, keep_suffix=f".{_stamp(to_serial, isp)}")
     return Export(path, Path(f"{path}.sig"), filename, "text/plain; charset=us-ascii")
 
 
@@ -149,28 +156,21 @@ def versions(isp: ISP | None = None, limit: int = 20):
 
 
 def isp_names(isp: ISP):
-    """The OrderName rows by which the ISP must block a name now: of block orders in force that bind it, for
-    names in the list and not lifted since the order came in force.
+    """The open periods by which the ISP must block a name now (one per name and order holding it for the ISP)."""
+    return BlocklistPeriod.objects.filter(until_serial__isnull=True, isps__in=_sets_holding(isp))
 
-    A name is in the list once however many orders block it (its BlocklistEntry names only the first), and
-    a lift takes it out for every order, so the ISP's names are read from its orders, never from the entry.
-    """
-    in_list = BlocklistEntry.objects.filter(name=OuterRef("name"), subtree=OuterRef("subtree"))
-    lifted_since = OrderName.objects.filter(
-        name=OuterRef("name"),
-        subtree=OuterRef("subtree"),
-        order__kind=BlockOrder.Kind.LIFT,
-        order__ends_at__isnull=True,  # a lift for some days only suspends the block
-        order__in_force_at__gt=OuterRef("order__in_force_at"),
+
+def periods_at(at: datetime, isp: ISP | None = None):
+    """The periods in force at `at` (the ISP's, if given): open ones begun by then, and closed ones that
+    spanned it. Each half has its index, so the cost follows the list and the changes since, not history."""
+    spanning = BlocklistPeriod.objects.filter(
+        Q(until_serial__isnull=True, since__lte=at) | Q(until__gt=at, since__lte=at)
     )
-    return _orders_binding(isp).filter(Exists(in_list), ~Exists(lifted_since), order__status=BlockOrder.Status.IN_FORCE)
+    return spanning if isp is None else spanning.filter(isps__in=_sets_holding(isp))
 
 
-def _orders_binding(isp: ISP):
-    """Names of block orders issued to the ISP."""
-    return OrderName.objects.filter(
-        order__kind=BlockOrder.Kind.BLOCK, order__in_force_at__isnull=False, order__recipients__isp=isp
-    ).order_by()
+def _sets_holding(isp: ISP):
+    return ISPSet.objects.filter(isps=isp).values("pk")
 
 
 def diff_rows(from_serial: int, to_serial: int):
@@ -196,48 +196,37 @@ def _diff_lines(from_serial: int, to_serial: int):
 
 
 def _isp_diff_lines(isp: ISP, from_serial: int, to_serial: int):
-    yield (
-        f"# blocklist diff for ISP {isp.pk} from version {from_serial} to {to_serial}:"
-        " + in its list now, - not in it now (a line may restate what the list held)\n"
-    )
-    for sign, name, subtree in _isp_diff_rows(isp, from_serial):
+    yield f"# blocklist diff for ISP {isp.pk} from version {from_serial} to {to_serial}\n"
+    for sign, name, subtree in isp_diff_rows(isp, from_serial, to_serial):
         yield f"{sign}*.{name}\n" if subtree else f"{sign}{name}\n"
 
 
-def _isp_diff_rows(isp: ISP, from_serial: int):
-    """(sign, name, subtree), sorted: applied to any list the ISP may have fetched at version `from_serial`,
-    they give its list now.
-
-    An ISP's list can change without a version (an order binding it to a name already in the list makes
-    none), so its list at an old version cannot be rebuilt exactly. Instead each name it may have gained or
-    lost since is stated as it is now:
-    1. "+": names in its list now that entered the national list since, or that no order surely in force at
-       version `from_serial` holds (surely: it made a version by then, or came in force before that version
-       was made, less CLOCK_MARGIN).
-    2. "-": names its orders named, not in its list now, that left the national list since, or whose order
-       ended since. A name only other ISPs' orders block is never listed.
-    """
-    held = isp_names(isp)
-    changed = BlocklistChange.objects.filter(serial__gt=from_serial, name=OuterRef("name"), subtree=OuterRef("subtree"))
-    version = BlocklistVersion.objects.filter(serial=from_serial).values_list("created_at", flat=True).first()
-    if version is None:  # version 0: the list was empty
-        return (("+", name, subtree) for name, subtree in _sorted(held))
-    since = version - CLOCK_MARGIN
-    made_a_version = Exists(BlocklistVersion.objects.filter(order=OuterRef("order"), serial__lte=from_serial))
-    held_then = held.filter(Q(order__in_force_at__lt=since) | Q(made_a_version))  # by orders surely in force then
-    came = held.filter(order__in_force_at__gte=since).exclude(
-        Exists(held_then.filter(name=OuterRef("name"), subtree=OuterRef("subtree")))
+def isp_diff_rows(isp: ISP, from_serial: int, to_serial: int):
+    """(sign, name, subtree), sorted: the names the ISP's list gained (+) or lost (-) from one version to
+    another, exactly. Candidates are the ISP's periods opened or closed in between (indexed by serial); each
+    is then looked up at both versions (indexed by name)."""
+    mine = BlocklistPeriod.objects.filter(isps__in=_sets_holding(isp))
+    changed = mine.filter(
+        Q(since_serial__gt=from_serial, since_serial__lte=to_serial)
+        | Q(until_serial__gt=from_serial, until_serial__lte=to_serial)
     )
-    dropped = _orders_binding(isp).exclude(Exists(held.filter(name=OuterRef("name"), subtree=OuterRef("subtree"))))
-    plus = _sorted(held.filter(Exists(changed)), came)
-    minus = _sorted(dropped.filter(Exists(changed.filter(added=False))), dropped.filter(order__ended_at__gte=since))
-    return heapq.merge((("+", *row) for row in plus), (("-", *row) for row in minus), key=lambda row: (row[1], row[2]))
 
+    def held_at(serial: int):
+        return Exists(
+            mine.filter(name=OuterRef("name"), subtree=OuterRef("subtree"), since_serial__lte=serial).filter(
+                Q(until_serial__isnull=True) | Q(until_serial__gt=serial)
+            )
+        )
 
-def _sorted(*parts):
-    """The distinct (name, subtree) of OrderName querysets, in order."""
-    rows = [part.order_by().values_list("name", "subtree") for part in parts]
-    return rows[0].union(*rows[1:]).order_by("name", "subtree").iterator(chunk_size=5000)
+    rows = (
+        changed.values("name", "subtree")
+        .annotate(before=held_at(from_serial), after=held_at(to_serial))
+        .distinct()
+        .order_by("name", "subtree")
+    )
+    for row in rows.iterator(chunk_size=5000):
+        if row["before"] != row["after"]:
+            yield ("+" if row["after"] else "-", row["name"], row["subtree"])
 
 
 def _prune(pattern: str, keep: Path, keep_suffix: str | None = None) -> None:
@@ -256,16 +245,11 @@ def _prefix(isp: ISP | None) -> str:
     return "blocklist" if isp is None else f"blocklist-isp{isp.pk}"
 
 
-def _stamp(serial: int, isp: ISP | None = None) -> str:
-    """Tells this database's version `serial` from another's (test databases, a restored backup); for an ISP,
-    also the state of the orders binding it, which can change its list without a new version."""
+def _stamp(serial: int) -> str:
+    """Tells this database's version `serial` from another's (test databases, a restored backup). Every list,
+    an ISP's too, changes only with a new version, so the version alone says which list a file holds."""
     version = BlocklistVersion.objects.filter(serial=serial).values_list("pk", "created_at").first()
-    stamp = f"{version[0]}-{int(version[1].timestamp() * 1e6)}" if version else "empty"
-    if isp is None:
-        return stamp
-    orders = BlockOrder.objects.filter(kind=BlockOrder.Kind.BLOCK, in_force_at__isnull=False, recipients__isp=isp)
-    states = orders.order_by("pk").values_list("pk", "status")
-    return f"{stamp}-{hashlib.sha256(repr(list(states)).encode()).hexdigest()[:10]}"
+    return f"{version[0]}-{int(version[1].timestamp() * 1e6)}" if version else "empty"
 
 
 def _settings_tag(kind: str) -> str:
@@ -310,9 +294,11 @@ def _write_signed(path: Path, *, kind: str, serial: str, filename: str, lines, i
 ENTRY_TABLE = BlocklistEntry._meta.db_table
 
 
-def _lines(kind: str, serial: int, isp: ISP | None = None):
+def _lines(kind: str, serial: int, isp: ISP | None = None, at: datetime | None = None):
     now = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     title = "national DNS blocklist" if isp is None else f"DNS blocklist for ISP {isp.pk}"
+    if at is not None:
+        title += f" as of {at:%Y-%m-%dT%H:%M:%SZ} (as recorded at version {serial})"
     if kind == "rpz":
         zone = rpz_zone()
         yield (
@@ -328,17 +314,26 @@ def _lines(kind: str, serial: int, isp: ISP | None = None):
         yield "name,subtree,order_reference\n"
     elif kind == "json":
         owner = "" if isp is None else f'"isp": {isp.pk}, '
-        yield f'{{"version": {serial}, {owner}"exported_at": "{now}", "names": [\n'
+        when = "" if at is None else f'"as_of": "{at:%Y-%m-%dT%H:%M:%SZ}", '
+        yield f'{{"version": {serial}, {owner}{when}"exported_at": "{now}", "names": [\n'
+    rows = _rows(isp, at)
     if connection.vendor == "postgresql" and kind in {"rpz", "txt", "hosts"}:
-        yield from _copy_lines(kind, None if isp is None else isp_names(isp).values("name", "subtree").distinct())
-    elif isp is None:
+        yield from _copy_lines(kind, None if rows is None else rows.values("name", "subtree").distinct())
+    elif rows is None:
         yield from _python_lines(kind, BlocklistEntry.objects.values_list("name", "subtree", "order__reference"))
     else:
-        # A name of several of its orders carries one of their references, never another ISP's order's.
-        rows = isp_names(isp).values("name", "subtree").annotate(reference=Min("order__reference"))
-        yield from _python_lines(kind, rows.values_list("name", "subtree", "reference"))
+        # A name of several orders carries one of their references (for an ISP, never another ISP's order's).
+        named = rows.values("name", "subtree").annotate(reference=Min("order__reference")).order_by("name", "subtree")
+        yield from _python_lines(kind, named.values_list("name", "subtree", "reference"))
     if kind == "json":
         yield "\n]}\n"
+
+
+def _rows(isp: ISP | None, at: datetime | None):
+    """The periods a list is read from; None for the national list now, read from its own table."""
+    if at is not None:
+        return periods_at(at, isp)
+    return None if isp is None else isp_names(isp)
 
 
 def _copy_lines(kind: str, rows=None):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notices.models import Notice
 
+from .exports import FORMATS
 from .models import ISP
 
 
@@ -69,6 +70,26 @@ class LiftForm(forms.Form):
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}))
     effective_at = forms.DateTimeField(label=_("Effective from"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Block resumes at (optional)"), widget=DateTimeInput(), required=False)
+    isps = forms.ModelMultipleChoiceField(
+        label=_("For these ISPs"),
+        queryset=ISP.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("the ISPs the block order was issued to; a lift binds no other"),
+    )
+
+    def __init__(self, *args, bound_isps=None, **kwargs):
+        """`bound_isps`: the ISPs the block binds, offered and preselected; without any, the field is left out."""
+        super().__init__(*args, **kwargs)
+        if bound_isps is None or not bound_isps.exists():
+            del self.fields["isps"]
+        else:
+            self.fields["isps"].queryset = bound_isps
+            self.fields["isps"].initial = list(bound_isps)
+
+
+class AsOfForm(forms.Form):
+    at = forms.DateTimeField(label=_("The list as of"), widget=DateTimeInput())
+    kind = forms.ChoiceField(label=_("format"), choices=[(kind, kind) for kind in FORMATS])
 
 
 class ISPForm(forms.Form):

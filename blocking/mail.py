@@ -47,6 +47,29 @@ def create_order_deliveries(order: BlockOrder, recipients: list[OrderRecipient],
     return ids
 
 
+def create_resumption_deliveries(
+    lift: BlockOrder, block: BlockOrder, recipients: list[OrderRecipient], regained: dict, *, now: datetime
+) -> list[int]:
+    """A lift for some days has ended: each ISP it was issued to is told, like an order, which names it must
+    block again under `block`; in the transaction that ends the lift. `regained`: ISP id -> names."""
+    ids = []
+    for recipient in recipients:
+        names = sorted(str(name) for name in regained.get(recipient.isp_id, ()))
+        context = {"lift": lift, "block": block, "recipient": recipient, "isp": recipient.isp, "names": names}
+        ids += delivery.create_message_deliveries(
+            about=recipient,
+            kind=Delivery.Kind.ISP_ORDER,
+            purpose="resumption",
+            reference=lift.reference,
+            subject=f"[{lift.reference}] Block resumes under {block.reference}: {len(names)} DNS names",
+            body=render_to_string("blocking/email/resumption.txt", context),
+            to=[recipient.isp.contact_email],
+            attachments=[(f"{block.reference}-resumed-names.txt", "\n".join(names) + "\n", "text/plain")],
+            now=now,
+        )
+    return ids
+
+
 def create_reminder_deliveries(recipient: OrderRecipient, *, kind: str, step_key: str, now: datetime) -> list[int]:
     """Remind one ISP of a deadline coming or passed; an escalation is copied to the order's supervisors."""
     order = recipient.order

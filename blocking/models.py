@@ -163,6 +163,13 @@ class BlockOrder(models.Model):
     in_force_at = models.DateTimeField(_("in force since"), null=True, blank=True)
     ended_at = models.DateTimeField(_("lifted or withdrawn"), null=True, blank=True)
     next_action_at = models.DateTimeField(null=True, blank=True)
+    # An order of the past, recorded with its real times: it takes its place in the blocklist's history and
+    # is never mailed to an ISP (services.record_past_order).
+    recorded_afterwards = models.BooleanField(_("recorded afterwards"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True)
 
     class Meta:
         ordering = ["-effective_at", "-id"]
@@ -265,10 +272,16 @@ BLOCKLIST_LOCK_KEY = 0x626C6F63
 
 
 class BlocklistVersion(models.Model):
-    """One state of the national blocklist; the serial goes up by one on each change of what is in force."""
+    """One state of the blocklist: the serial goes up by one each time an order comes into force or ends.
+
+    Every ISP's list changes only with a new version, so an ISP that refetches when the serial (the RPZ SOA
+    serial) changes misses nothing. `effective_at` is when the change took effect: for an order recorded
+    afterwards, its real time, however long before the version was made.
+    """
 
     serial = models.PositiveIntegerField(_("serial"), unique=True)
     created_at = models.DateTimeField(_("made"), default=timezone.now)
+    effective_at = models.DateTimeField(_("took effect"), null=True, blank=True)
     order = models.ForeignKey(BlockOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="versions")
     names_in_force = models.PositiveBigIntegerField(_("names in force"), default=0)
     added = models.PositiveIntegerField(_("added"), default=0)
@@ -282,7 +295,7 @@ class BlocklistVersion(models.Model):
 
 
 class BlocklistEntry(models.Model):
-    """A name in force now, with the order that put it there."""
+    """A name in the national list now (in force through at least one order), with one order that holds it."""
 
     name = models.CharField(max_length=253)
     subtree = models.BooleanField(default=False)
@@ -292,7 +305,7 @@ class BlocklistEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "subtree"], name="blocklistentry_unique")]
         indexes = [
-            # lifting: the names an order put in force
+            # the order page: the names an order holds in the list
             models.Index(fields=["order"], name="blocklistentry_order"),
         ]
 
@@ -301,7 +314,7 @@ class BlocklistEntry(models.Model):
 
 
 class BlocklistChange(models.Model):
-    """A name added to or removed from the blocklist in one version: a diff reads these, never the list."""
+    """A name entering or leaving the national list in one version: the national diff reads these only."""
 
     serial = models.PositiveIntegerField()
     name = models.CharField(max_length=253)
@@ -317,6 +330,68 @@ class BlocklistChange(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.serial} {'+' if self.added else '-'}{'*.' if self.subtree else ''}{self.name}"
+
+
+class ISPSet(models.Model):
+    """A set of ISPs, stored once however many names share it: those a name is in force for through one order.
+
+    An order's names are in force for the ISPs it was issued to; a lift for some of them leaves the others.
+    """
+
+    key = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the sorted ISP ids")
+    isps = models.ManyToManyField(ISP, blank=True, related_name="sets")
+
+    class Meta:
+        verbose_name = _("set of ISPs")
+
+    def __str__(self) -> str:
+        return f"ISP set {self.pk}"
+
+
+class BlocklistPeriod(models.Model):
+    """One name in force through one block order for one set of the ISPs it binds, from one version (and
+    time) until another: the change rows of the blocklist, per (name, order).
+
+    Never deleted: a change closes the open period (`until`, `until_serial`) and, if the name stays in force
+    through the order for other ISPs, opens the next. The list now is the open periods; an ISP's list, those
+    whose set holds it; the list as of a version or a time, the periods spanning it. `since` and `until` are
+    when the change took effect: for an order recorded afterwards, its real times.
+    """
+
+    name = models.CharField(max_length=253)
+    subtree = models.BooleanField(default=False)
+    order = models.ForeignKey(BlockOrder, on_delete=models.PROTECT, related_name="periods")
+    isps = models.ForeignKey(ISPSet, on_delete=models.PROTECT, related_name="+")
+    since = models.DateTimeField()
+    since_serial = models.PositiveIntegerField()
+    until = models.DateTimeField(null=True, blank=True)
+    until_serial = models.PositiveIntegerField(null=True, blank=True)
+    opened_by = models.ForeignKey(BlockOrder, on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(BlockOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            # one open period per (order, name): a change closes it before it opens the next
+            models.UniqueConstraint(
+                fields=["order", "name", "subtree"],
+                condition=models.Q(until_serial__isnull=True),
+                name="blocklistperiod_one_open",
+            )
+        ]
+        indexes = [
+            # the national list and diffs: the periods of one name, open or not
+            models.Index(fields=["name", "subtree"], name="blocklistperiod_name"),
+            # an ISP's diff: periods opened or closed after version `from`
+            models.Index(fields=["since_serial"], name="blocklistperiod_since_serial"),
+            models.Index(fields=["until_serial"], name="blocklistperiod_until_serial"),
+            # as of a time: open periods begun by then, and periods closed after it (so the cost follows the
+            # list and the changes since, never the whole history)
+            models.Index(fields=["since"], condition=models.Q(until_serial__isnull=True), name="blocklistperiod_open"),
+            models.Index(fields=["until"], name="blocklistperiod_until"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'*.' if self.subtree else ''}{self.name} via {self.order_id} v{self.since_serial}-{self.until_serial}"
 
 
 class ComplianceCheck(models.Model):
@@ -349,3 +424,46 @@ class ComplianceCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.isp} {self.resolver} {self.name}: {self.result}"
+
+
+class ComplianceAlert(models.Model):
+    """A compliance check found an ISP defying an order: not blocking its names after the ISP's deadline, or
+    still blocking names after they were lifted. One row per (order, ISP, problem) — the order and the ISP are
+    its recipient row — so the supervisors are told once, however many checks find it again; the ISP is
+    reminded until a check finds it compliant.
+    """
+
+    class Problem(models.TextChoices):
+        NOT_BLOCKING = "not_blocking", _("not blocking after the deadline")
+        STILL_BLOCKING = "still_blocking", _("still blocking after a lift")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+
+    recipient = models.ForeignKey(OrderRecipient, on_delete=models.CASCADE, related_name="compliance_alerts")
+    problem = models.CharField(_("problem"), max_length=16, choices=Problem.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Resolved when a check finds the ISP compliant (or the order no longer asks it); open again if a later
+    # check finds the same problem, without telling the supervisors again.
+    STATE_MACHINE = StateMachine("status", {Status.OPEN: {Status.RESOLVED}, Status.RESOLVED: {Status.OPEN}})
+    names = models.JSONField(_("names found defying it"), default=list, blank=True)
+    first_seen_at = models.DateTimeField(_("first found"))
+    last_seen_at = models.DateTimeField(_("last found"))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-first_seen_at", "-id"]
+        constraints = [
+            # told once per order, ISP and problem: a second check (or a second worker) finds the row
+            models.UniqueConstraint(fields=["recipient", "problem"], name="compliancealert_once")
+        ]
+        indexes = [
+            # reminder sweep: next_reminder_at <= now
+            models.Index(fields=["next_reminder_at"], name="compliancealert_next_reminder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.get_problem_display()}"

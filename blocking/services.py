@@ -12,7 +12,8 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,12 +31,10 @@ from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed,
 from tracker.core.models import AuditEntry
 from tracker.core.states import change_state
 
-from . import mail
+from . import blocklist, mail
 from .models import (
-    BLOCKLIST_LOCK_KEY,
     ISP,
-    BlocklistChange,
-    BlocklistEntry,
+    BlocklistPeriod,
     BlocklistVersion,
     BlockOrder,
     BlockProposal,
@@ -197,8 +196,9 @@ def create_block_order(
     notices=None,
     isps: list[ISP] | None = None,
     now: datetime | None = None,
+    recorded: bool = False,
 ) -> BlockOrder:
-    """A draft block order. `isps=None` binds every active ISP; `names` is text or a list of lines.
+    """A draft block order. `isps=None` binds every active ISP at issue; `names` is text or a list of lines.
 
     `notices` are the notices behind it, all of the order's case; `None` means, for an order made from a
     proposal, every notice sent in the proposal's case (else none). Notices given without a case name it.
@@ -229,6 +229,7 @@ def create_block_order(
             notices=notices,
             isps=isps,
             now=now,
+            recorded=recorded,
         )
         if proposal is not None:
             refusal = _("This proposal is no longer open.")
@@ -249,27 +250,50 @@ def create_lift_order(
     ends_at: datetime | None = None,
     isps: list[ISP] | None = None,
     now: datetime | None = None,
+    recorded: bool = False,
 ) -> BlockOrder:
-    """A draft lift order for some names in force (default: all the names `block_order` put in force).
+    """A draft lift of a block order in force: some or all of the names in force through it (default: all),
+    for some or all of the ISPs it was issued to (default: exactly those; never another ISP).
 
-    With `ends_at`, the lift holds only until then and the names are blocked again.
+    With `ends_at`, the lift holds only until then: at that time the names are blocked again for those ISPs
+    (services.end_order). `recorded`: a lift of the past (see `record_past_order`).
     """
     require_permission(actor, "blocking.add_blockorder")
+    now = now or timezone.now()
+    if block_order is None or block_order.kind != BlockOrder.Kind.BLOCK:
+        message = _("Name the block order this lift ends.")
+        raise DomainError(message, fields={"block_order": [message]})
+    block = BlockOrder.objects.get(pk=block_order.pk)
+    waiting = recorded and block.recorded_afterwards and block.status in LIFTABLE_LATER
+    if block.status != Status.IN_FORCE and not waiting:
+        message = _("%(order)s is not in force, so it cannot be lifted.") % {"order": block.reference}
+        raise TransitionNotAllowed(message, fields={"block_order": [message]})
+    # A recorded block not yet approved: its lift may lift any of its names.
+    liftable = set(block.names.values_list("name", "subtree")) if waiting else blocklist.liftable_names(block)
     if names is None or (isinstance(names, str) and not names.strip()):
-        if block_order is None:
-            raise DomainError(_("Name the names to lift."), fields={"names": [_("Name the names to lift.")]})
-        parsed = [
-            BlockedName(name, subtree)
-            for name, subtree in BlocklistEntry.objects.filter(order=block_order).values_list("name", "subtree")
-        ]
+        parsed = [BlockedName(name, subtree) for name, subtree in sorted(liftable)]
         if not parsed:
             raise DomainError(_("None of this order's names is in force."), fields={"names": [_("none in force")]})
     else:
         parsed = parse_names(names)
-    missing = _not_in_force(parsed)
+    missing = [name for name in parsed if (name.name, name.subtree) not in liftable]
     if missing:
         message = _("Not in force, so cannot be lifted: %(names)s") % {"names": ", ".join(map(str, missing[:20]))}
         raise DomainError(message, fields={"names": [message]})
+    bound = list(isps_bound_by(block))
+    if isps is None:
+        isps = bound
+    strangers = [isp for isp in isps if isp.pk not in {each.pk for each in bound}]
+    if strangers:
+        message = _("%(order)s does not bind %(isps)s: a lift binds only ISPs the block bound.") % {
+            "order": block.reference,
+            "isps": ", ".join(isp.name for isp in strangers),
+        }
+        raise DomainError(message, fields={"isps": [message]})
+    if not isps and bound:
+        raise DomainError(_("Choose the ISPs the lift is for."), fields={"isps": [_("Choose the ISPs.")]})
+    if recorded and effective_at is not None:
+        _check_recorded_lift_time(block, parsed, effective_at, waiting=waiting)
     with transaction.atomic():
         return _create_order(
             kind=BlockOrder.Kind.LIFT,
@@ -279,11 +303,98 @@ def create_lift_order(
             legal_basis=legal_basis,
             effective_at=effective_at,
             ends_at=ends_at,
-            case=block_order.case if block_order else None,
-            lifts=block_order,
+            case=block.case,
+            lifts=block,
             isps=isps,
             now=now,
+            recorded=recorded,
         )
+
+
+# A recorded block order may be lifted by a recorded lift before it is approved, so that both take their place
+# in history without the names ever appearing in the list of today.
+LIFTABLE_LATER = {Status.DRAFT, Status.AWAITING_APPROVAL, Status.APPROVED}
+
+
+def _check_recorded_lift_time(block: BlockOrder, names: list[BlockedName], effective_at: datetime, *, waiting):
+    """A past lift takes effect after its block did, and after the last change of the names it lifts."""
+    if waiting:
+        latest = block.effective_at
+    else:
+        latest = block.in_force_at
+        for chunk in _chunks(names):
+            since = BlocklistPeriod.objects.filter(
+                order=block, until_serial__isnull=True, name__in={name.name for name in chunk}
+            ).aggregate(latest=Max("since"))["latest"]
+            latest = max(latest, since) if since else latest
+    if latest is not None and effective_at < latest:
+        message = _("The lift cannot take effect before %(at)s, when the block last changed for these names.") % {
+            "at": latest.isoformat()
+        }
+        raise DomainError(message, fields={"effective_at": [message]})
+
+
+def isps_bound_by(order: BlockOrder):
+    """The ISPs an order binds: those it was issued to; before issue, those it names (or every active ISP)."""
+    if order.issued_at is not None:
+        return ISP.objects.filter(orders_received__order=order).order_by("name")
+    if order.binds_all_isps:
+        return ISP.objects.filter(is_active=True).order_by("name")
+    return order.isps.order_by("name")
+
+
+def record_past_order(
+    *,
+    actor,
+    names=None,
+    justification: str,
+    legal_basis: str,
+    effective_at: datetime,
+    ends_at: datetime | None = None,
+    block_order: BlockOrder | None = None,
+    isps: list[ISP] | None = None,
+    case: Case | None = None,
+    proposal: BlockProposal | None = None,
+    notices=None,
+    notice_references: str = "",
+    now: datetime | None = None,
+) -> BlockOrder:
+    """A draft of a block order (or, with `block_order`, a lift) given outside the tracker, with its real times.
+
+    It goes through the same steps as any order (submitted, approved by a second supervisor) and, once
+    approved, is put in force and ended at its real times (`effective_at`, `ends_at`), taking its place in
+    the blocklist's history; it is never mailed to an ISP. A recorded lift of a recorded block may be drafted
+    before the block is approved: approving the block then puts both in force at once, so names lifted long
+    ago never appear in today's list. Only this path takes an effective time in the past.
+    """
+    if block_order is not None:
+        return create_lift_order(
+            actor=actor,
+            block_order=block_order,
+            names=names,
+            justification=justification,
+            legal_basis=legal_basis,
+            effective_at=effective_at,
+            ends_at=ends_at,
+            isps=isps,
+            now=now,
+            recorded=True,
+        )
+    return create_block_order(
+        actor=actor,
+        names=names or "",
+        justification=justification,
+        legal_basis=legal_basis,
+        effective_at=effective_at,
+        ends_at=ends_at,
+        case=case,
+        proposal=proposal,
+        notices=notices,
+        notice_references=notice_references,
+        isps=isps,
+        now=now,
+        recorded=True,
+    )
 
 
 def notices_behind(case: Case | None):
@@ -319,16 +430,20 @@ def _check_notices(notices: list[Notice], case: Case | None) -> Case | None:
     return case
 
 
-def _create_order(*, kind, actor, names, effective_at, ends_at, isps, now, notices=(), **fields) -> BlockOrder:
+def _create_order(
+    *, kind, actor, names, effective_at, ends_at, isps, now, notices=(), recorded=False, **fields
+) -> BlockOrder:
     now = now or timezone.now()
     problems = {}
     if effective_at is None:
         problems["effective_at"] = [_("Give the time the order takes effect.")]
-    elif effective_at < now - timedelta(minutes=1):
+    elif recorded and effective_at > now:
+        problems["effective_at"] = [_("An order of the past cannot take effect in the future.")]
+    elif not recorded and effective_at < now - timedelta(minutes=1):
         problems["effective_at"] = [_("The effective time is in the past.")]
     if ends_at is not None and effective_at is not None and ends_at <= effective_at:
         problems["ends_at"] = [_("The end time must come after the effective time.")]
-    if isps is not None and not isps:
+    if kind == BlockOrder.Kind.BLOCK and isps is not None and not isps:
         problems["isps"] = [_("Choose the ISPs bound, or bind every ISP.")]
     if not fields.get("justification", "").strip():
         problems["justification"] = [_("State the justification.")]
@@ -344,6 +459,9 @@ def _create_order(*, kind, actor, names, effective_at, ends_at, isps, now, notic
         effective_at=effective_at,
         ends_at=ends_at,
         binds_all_isps=isps is None,
+        recorded_afterwards=recorded,
+        recorded_by=actor if recorded else None,
+        recorded_at=now if recorded else None,
         **fields,
     )
     prefix = "BO" if kind == BlockOrder.Kind.BLOCK else "LO"
@@ -366,7 +484,10 @@ def _create_order(*, kind, actor, names, effective_at, ends_at, isps, now, notic
             "effective_at": [None, effective_at.isoformat()],
             "isps": [None, "all" if isps is None else [isp.name for isp in isps]],
             **({"notices": [None, [notice.reference for notice in notices]]} if notices else {}),
+            **({"ends_at": [None, ends_at.isoformat()]} if ends_at else {}),
+            **({"recorded_afterwards": [None, True]} if recorded else {}),
         },
+        reason=_("recorded afterwards: an order given outside the tracker, with its real times") if recorded else "",
     )
     return order
 
@@ -385,7 +506,8 @@ def approve_order(
     """Four eyes: a second supervisor approves, confirming their password and a fresh second-factor code.
 
     After commit the issue task is queued for the effective time (the sweep catches it too);
-    `schedule=False` leaves it to the sweep (the demo's historical records).
+    `schedule=False` leaves it to the sweep. An order recorded afterwards is put in force (and ended, if its
+    end has passed) at its real times at once, in this transaction, and never mailed.
     """
     require_permission(actor, "blocking.approve_blockorder")
     if actor.pk == order.proposed_by_id:
@@ -396,10 +518,18 @@ def approve_order(
     now = now or timezone.now()
     with transaction.atomic():
         order = _locked(order)
-        approval = {"approved_by": actor, "approved_at": now, "next_action_at": order.effective_at}
+        recorded = order.recorded_afterwards
+        approval = {
+            "approved_by": actor,
+            "approved_at": now,
+            "next_action_at": None if recorded else order.effective_at,
+        }
         _move(order, Status.APPROVED, actor=actor, at=now, also=approval)
         order_id, eta = order.pk, order.effective_at
-        if schedule:
+        if recorded:
+            _issue_recorded(order, now=now)
+            order.refresh_from_db()  # its lifts may have ended it meanwhile
+        elif schedule:
             transaction.on_commit(lambda: _queue_issue(order_id, eta))
     return order
 
@@ -431,6 +561,11 @@ def withdraw_order(*, order: BlockOrder, actor, reason: str) -> BlockOrder:
             reason=reason,
             also={"ended_at": timezone.now(), "next_action_at": None},
         )
+        # The recorded lifts that waited for a recorded block have nothing left to lift.
+        waiting = BlockOrder.objects.select_for_update().filter(lifts=order, status__in=LIFTABLE_LATER)
+        for lift in waiting if order.recorded_afterwards else ():
+            reason_for_lift = _("%(block)s withdrawn: %(reason)s") % {"block": order.reference, "reason": reason}
+            _move(lift, Status.WITHDRAWN, actor=actor, reason=reason_for_lift, also={"ended_at": timezone.now()})
     return order
 
 
@@ -438,36 +573,95 @@ def issue_order(*, order_id: int, now=None, notify: bool = True) -> BlockOrder |
     """Issue an approved order whose effective time has come, and put it in force. Safe to run twice.
 
     1. Claim the order (approved, due) with a row lock, skipping one another worker holds.
-    2. Make one recipient row per bound ISP, with its deadlines.
-    3. Change the blocklist (a new version) and move the order to in force.
-    4. After commit, mail the order to each ISP (unless `notify=False`: the demo's historical records).
+    2. Make one recipient row per bound ISP, with its deadlines; move the order to in force.
+    3. Bring the blocklist in line: a new version, whether or not the national list changes.
+    4. After commit, mail the order to each ISP (unless `notify=False`, or the order was recorded afterwards).
     """
     now = now or timezone.now()
     with transaction.atomic():
         order = _claim_due_order(order_id, Status.APPROVED, effective_at__lte=now)
         if order is None:
             return None
-        _move(order, Status.ISSUED, actor=BLOCKING_SCHEDULE, at=now, also={"issued_at": now})
-        isps = ISP.objects.filter(is_active=True) if order.binds_all_isps else order.isps.all()
-        rules = deadline_rules()
-        recipients = OrderRecipient.objects.bulk_create([_new_recipient(order, isp, rules, now=now) for isp in isps])
-        names = [BlockedName(n, s) for n, s in order.names.values_list("name", "subtree")]
-        if order.kind == BlockOrder.Kind.BLOCK:
-            change_blocklist(order=order, add=names, now=now)
+        if order.recorded_afterwards:
+            _issue_recorded(order, now=now)
         else:
-            change_blocklist(order=order, remove=names, now=now)
-        in_force = {"in_force_at": now, "next_action_at": order.ends_at}
-        _move(order, Status.IN_FORCE, actor=BLOCKING_SCHEDULE, at=now, also=in_force)
-        if order.kind == BlockOrder.Kind.LIFT and order.ends_at is None:
-            # A lift for some days only suspends the block: its order stays in force to resume.
-            _mark_lifted_orders(now=now, reason=order.reference)
-        if notify:
-            delivery_ids = mail.create_order_deliveries(order, recipients, now=now)
-            transaction.on_commit(lambda: delivery.enqueue(delivery_ids))
+            _put_in_force(order, at=now, now=now, notify=notify)
     return order
 
 
-def _new_recipient(order: BlockOrder, isp: ISP, rules: tuple[DeadlineRule, DeadlineRule], *, now) -> OrderRecipient:
+def _put_in_force(order: BlockOrder, *, at: datetime, now: datetime, notify: bool = True) -> None:
+    """Issue an order the caller holds locked, in force from `at` (now, or an order of the past's real time)."""
+    recorded = order.recorded_afterwards
+    _move(order, Status.ISSUED, actor=BLOCKING_SCHEDULE, at=now, also={"issued_at": at})
+    rules = deadline_rules()
+    recipients = OrderRecipient.objects.bulk_create(
+        [_new_recipient(order, isp, rules, now=at, chase=not recorded) for isp in _isps_to_issue(order)]
+    )
+    _move(
+        order,
+        Status.IN_FORCE,
+        actor=BLOCKING_SCHEDULE,
+        at=now,
+        also={"in_force_at": at, "next_action_at": order.ends_at},
+    )
+    change = blocklist.Change(cause=order, at=at, now=now)
+    if order.kind == BlockOrder.Kind.BLOCK:
+        change.settle_all(order)
+        change.finish()
+    else:
+        block = _locked(order.lifts)
+        change.settle(block, _names_of(order))
+        change.finish()
+        if order.ends_at is None:  # a lift for some days only suspends the block: it stays in force to resume
+            _lift_if_nothing_left(block, at=at, now=now, reason=order.reference)
+    if notify and not recorded:
+        delivery_ids = mail.create_order_deliveries(order, recipients, now=now)
+        transaction.on_commit(lambda: delivery.enqueue(delivery_ids))
+
+
+def _isps_to_issue(order: BlockOrder):
+    """A block binds every active ISP or those it names; a lift, the ISPs it names (an older lift made to bind
+    "every ISP", those its block was issued to)."""
+    if order.kind == BlockOrder.Kind.LIFT and order.binds_all_isps:
+        return isps_bound_by(order.lifts)
+    return ISP.objects.filter(is_active=True) if order.binds_all_isps else order.isps.all()
+
+
+def _names_of(order: BlockOrder) -> list[BlockedName]:
+    return [BlockedName(name, subtree) for name, subtree in order.names.values_list("name", "subtree")]
+
+
+def _issue_recorded(order: BlockOrder, *, now: datetime) -> None:
+    """An order of the past, approved: in force from its effective time and ended at its end if that has
+    passed, together with the approved recorded lifts that waited for it, in the order of their times.
+
+    Never mailed; a recorded lift whose block is not in force yet waits for it.
+    """
+    if order.kind == BlockOrder.Kind.LIFT:
+        if BlockOrder.objects.filter(pk=order.lifts_id, status__in=LIFTABLE_LATER).exists():
+            return  # put in force with its block
+        orders = [order]
+    else:
+        waiting = BlockOrder.objects.select_for_update().filter(
+            lifts=order, kind=BlockOrder.Kind.LIFT, status=Status.APPROVED, recorded_afterwards=True
+        )
+        orders = [order, *waiting.order_by("effective_at", "pk")]
+    steps = []
+    for rank, each in enumerate(orders):
+        steps.append((each.effective_at, 0, rank, each))
+        if each.ends_at is not None and each.ends_at <= now:
+            steps.append((each.ends_at, 1, rank, each))
+    for at, ending, _rank, each in sorted(steps, key=lambda step: step[:3]):
+        each = _locked(each)  # an earlier step may have moved it (a lift of all its names ends a block)
+        if ending and each.status == Status.IN_FORCE:
+            _finish_order(each, at=at, now=now)
+        elif not ending and each.status == Status.APPROVED:
+            _put_in_force(each, at=at, now=now, notify=False)
+
+
+def _new_recipient(
+    order: BlockOrder, isp: ISP, rules: tuple[DeadlineRule, DeadlineRule], *, now, chase: bool = True
+) -> OrderRecipient:
     acknowledge, implement = rules
     recipient = OrderRecipient(
         order=order,
@@ -478,25 +672,56 @@ def _new_recipient(order: BlockOrder, isp: ISP, rules: tuple[DeadlineRule, Deadl
         implement_rule=implement.as_dict(),
         chased_until=now,  # a reminder due before the order was even issued is not sent
     )
-    recipient.next_action_at = next_recipient_action(recipient)
+    # An order of the past: history, not work; nobody is chased about it today.
+    recipient.next_action_at = next_recipient_action(recipient) if chase else None
     return recipient
 
 
 def end_order(*, order_id: int, now=None) -> BlockOrder | None:
-    """The end time of an order in force has come: a block's names leave the list; a lift's come back."""
+    """The end time of an order in force has come: a block's names leave the list; a lift's are blocked again
+    for the ISPs it was issued to (unless another lift still holds them), and those ISPs are told. Safe to run
+    twice."""
     now = now or timezone.now()
     with transaction.atomic():
         order = _claim_due_order(order_id, Status.IN_FORCE, ends_at__lte=now)
         if order is None:
             return None
-        names = [BlockedName(n, s) for n, s in order.names.values_list("name", "subtree")]
-        if order.kind == BlockOrder.Kind.BLOCK:
-            change_blocklist(order=order, remove=names, only_from_order=True, now=now)
-        else:
-            blocker = order.lifts or order
-            change_blocklist(order=blocker, add=names, now=now)
-        _end(order, now=now, reason=_("end time reached"))
+        _finish_order(order, at=now, now=now)
     return order
+
+
+def _finish_order(order: BlockOrder, *, at: datetime, now: datetime) -> None:
+    """End an order the caller holds in force, at `at`: a new version; a lift's block resumes."""
+    if order.kind == BlockOrder.Kind.BLOCK:
+        _end(order, at=at, now=now, reason=_("end time reached"))
+        change = blocklist.Change(cause=order, at=at, now=now)
+        change.settle_all(order)
+        change.finish()
+        return
+    block = _locked(order.lifts)
+    _end(order, at=at, now=now, reason=_("end time reached: %(block)s resumes") % {"block": block.reference})
+    change = blocklist.Change(cause=order, at=at, now=now)
+    change.settle(block, _names_of(order))
+    change.finish()
+    regained = {isp_id: names for isp_id, names in change.regained.items() if names}
+    if regained:
+        audit.record(
+            obj=block,
+            action=AuditEntry.Action.EVENT,
+            actor=BLOCKING_SCHEDULE,
+            at=now,
+            reason=_("blocked again after %(lift)s ended: %(count)s names for %(isps)s ISPs")
+            % {
+                "lift": order.reference,
+                "count": len({n for names in regained.values() for n in names}),
+                "isps": len(regained),
+            },
+        )
+        if not order.recorded_afterwards:
+            recipients = list(order.recipients.select_related("isp").filter(isp_id__in=regained))
+            delivery_ids = mail.create_resumption_deliveries(order, block, recipients, regained, now=now)
+            transaction.on_commit(lambda: delivery.enqueue(delivery_ids))
+    _lift_if_nothing_left(block, at=at, now=now, reason=order.reference)
 
 
 def _claim_due_order(order_id: int, status: str, **due) -> BlockOrder | None:
@@ -505,25 +730,32 @@ def _claim_due_order(order_id: int, status: str, **due) -> BlockOrder | None:
     return BlockOrder.objects.select_for_update(skip_locked=True).filter(pk=order_id, status=status, **due).first()
 
 
-def _end(order: BlockOrder, *, now, reason: str) -> None:
-    """An order in force ends (lifted): nothing more is due for it, and late ISPs are no longer chased."""
+def _end(order: BlockOrder, *, at, now, reason: str) -> None:
+    """An order in force ends (lifted) at `at`: nothing more is due for it, and late ISPs are no longer chased."""
     _move(
         order,
         Status.LIFTED,
         actor=BLOCKING_SCHEDULE,
         at=now,
         reason=reason,
-        also={"ended_at": now, "next_action_at": None},
+        also={"ended_at": at, "next_action_at": None},
     )
     _stop_chasing(order)
 
 
-def _mark_lifted_orders(*, now, reason: str) -> None:
-    """Block orders in force with no name left in the list are lifted."""
-    in_force = BlockOrder.objects.filter(kind=BlockOrder.Kind.BLOCK, status=Status.IN_FORCE)
-    still = set(BlocklistEntry.objects.filter(order__in=in_force).values_list("order_id", flat=True).distinct())
-    for order in in_force.exclude(pk__in=still).select_for_update():
-        _end(order, now=now, reason=reason)
+def _lift_if_nothing_left(block: BlockOrder, *, at, now, reason: str) -> None:
+    """A block order (held locked) with no name in force for any ISP, and no lift of some days that will give
+    names back, is lifted. Only the lifted order is looked at: another order's names are its own."""
+    if (
+        block.status != Status.IN_FORCE
+        or BlocklistPeriod.objects.filter(order=block, until_serial__isnull=True).exists()
+    ):
+        return
+    resuming = BlockOrder.objects.filter(
+        lifts=block, kind=BlockOrder.Kind.LIFT, status=Status.IN_FORCE, ends_at__isnull=False
+    )
+    if not resuming.exists():
+        _end(block, at=at, now=now, reason=reason)
 
 
 def _stop_chasing(order: BlockOrder) -> None:
@@ -678,84 +910,17 @@ def _duration(left: timedelta) -> str:
 # --- the blocklist -------------------------------------------------------------------------------
 
 
-def change_blocklist(
-    *, order: BlockOrder, add=(), remove=(), only_from_order: bool = False, now=None
-) -> BlocklistVersion | None:
-    """Apply one order's change to the names in force; a real change makes the next version.
+def change_blocklist(*, order: BlockOrder, add=(), remove=(), now=None) -> BlocklistVersion:
+    """Put names in force through `order` for every ISP it binds (`add`), or take them out (`remove`): one new
+    version. The orders' own steps use the rule in blocking/blocklist.py; this is for tests and benchmarks.
 
-    Must run inside the caller's transaction. Versions are serialised by a lock, so serials have no gaps.
+    Must run inside the caller's transaction.
     """
     now = now or timezone.now()
-    _lock_blocklist()
-    latest = BlocklistVersion.objects.order_by("-serial").first()
-    serial = (latest.serial if latest else 0) + 1
-    in_force = latest.names_in_force if latest else 0
-    added = _absent(add)
-    removed = _present(remove, order if only_from_order else None)
-    if not added and not removed:
-        return None
-    for chunk in _chunks(removed):
-        for subtree in (False, True):
-            names = [n.name for n in chunk if n.subtree is subtree]
-            if names:
-                BlocklistEntry.objects.filter(name__in=names, subtree=subtree).delete()
-    BlocklistEntry.objects.bulk_create(
-        [BlocklistEntry(name=n.name, subtree=n.subtree, order=order, since_serial=serial) for n in added],
-        batch_size=CHUNK,
-    )
-    BlocklistChange.objects.bulk_create(
-        [BlocklistChange(serial=serial, name=n.name, subtree=n.subtree, added=True, order=order) for n in added]
-        + [BlocklistChange(serial=serial, name=n.name, subtree=n.subtree, added=False, order=order) for n in removed],
-        batch_size=CHUNK,
-    )
-    version = BlocklistVersion.objects.create(
-        serial=serial,
-        created_at=now,
-        order=order,
-        names_in_force=in_force + len(added) - len(removed),
-        added=len(added),
-        removed=len(removed),
-    )
-    audit.record(
-        obj=version,
-        action=AuditEntry.Action.CREATE,
-        actor=BLOCKING_SCHEDULE,
-        at=now,
-        reason=_("%(order)s: %(added)s added, %(removed)s removed")
-        % {"order": order.reference, "added": len(added), "removed": len(removed)},
-    )
-    return version
-
-
-def _lock_blocklist() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BLOCKLIST_LOCK_KEY])
-    # SQLite: IMMEDIATE transactions already serialise writers.
-
-
-def _absent(names) -> list[BlockedName]:
-    wanted = sorted(set(names))
-    present = set()
-    for chunk in _chunks(wanted):
-        present.update(BlocklistEntry.objects.filter(name__in={n.name for n in chunk}).values_list("name", "subtree"))
-    return [n for n in wanted if (n.name, n.subtree) not in present]
-
-
-def _present(names, order: BlockOrder | None) -> list[BlockedName]:
-    wanted = sorted(set(names))
-    present = set()
-    for chunk in _chunks(wanted):
-        rows = BlocklistEntry.objects.filter(name__in={n.name for n in chunk})
-        if order is not None:
-            rows = rows.filter(order=order)
-        present.update(rows.values_list("name", "subtree"))
-    return [n for n in wanted if (n.name, n.subtree) in present]
-
-
-def _not_in_force(names) -> list[BlockedName]:
-    present = {(n.name, n.subtree) for n in _present(names, None)}
-    return [n for n in names if (n.name, n.subtree) not in present]
+    change = blocklist.Change(cause=order, at=now, now=now)
+    change.open(order, add)
+    change.close(order, remove)
+    return change.finish()
 
 
 def _chunks(items: list, size: int = CHUNK):

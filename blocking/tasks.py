@@ -57,3 +57,27 @@ def check_compliance(isp_id: int | None = None) -> int:
         with transaction.atomic():
             total += len(compliance.check_isp(isp=isp))
     return total
+
+
+# Compliance "check now" for one order, and the reminders of ISPs found defying an order (noncompliance.py).
+from . import noncompliance  # noqa: E402
+
+
+@shared_task(name="blocking.check_order_compliance", ignore_result=True)
+def check_order_compliance(order_id: int) -> int:
+    """Check one order now: its names, at the resolvers of each ISP it was issued to."""
+    order = BlockOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        return 0
+    names = compliance.names_of_order(order)
+    total = 0
+    for isp in compliance.checkable_isps().filter(orders_received__order=order):
+        with transaction.atomic():
+            total += len(compliance.check_isp(isp=isp, names=names))
+    return total
+
+
+@shared_task(name="blocking.remind_non_compliant_isps", ignore_result=True)
+def remind_non_compliant_isps() -> int:
+    """Remind each ISP a compliance check found defying an order whose next reminder is due (noncompliance.py)."""
+    return noncompliance.remind_due()

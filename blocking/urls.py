@@ -9,6 +9,7 @@ urlpatterns = [
     path("blocking/orders/<int:pk>/lift/", views.lift_new, name="blocking-lift-new"),
     path("blocking/orders/<int:pk>/<slug:step>/", views.order_action, name="blocking-order-action"),
     path("blocking/blocklist/", views.blocklist, name="blocking-blocklist"),
+    path("blocking/blocklist/as-of/", views.blocklist_as_of, name="blocking-blocklist-as-of"),
     path("blocking/isps/", views.isp_list, name="blocking-isp-list"),
     path("blocking/isps/new/", views.isp_edit, name="blocking-isp-new"),
     path("blocking/isps/<int:pk>/", views.isp_edit, name="blocking-isp-edit"),

@@ -1,5 +1,7 @@
 """UI of block orders, the blocklist and the ISP registry. ISP accounts use the API, not these pages."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -16,9 +18,10 @@ from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import PAGE_SIZE, query_without_page
 
+from . import blocklist as blocklist_periods
 from . import compliance, exports, mail, services, signing
-from .forms import ISPForm, LiftForm, OrderForm
-from .models import ISP, BlocklistEntry, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
+from .forms import AsOfForm, ISPForm, LiftForm, OrderForm
+from .models import ISP, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
 
 ui_permission = permission_required("blocking.view_isp", raise_exception=True)
 
@@ -127,11 +130,7 @@ def order_detail(request, pk):
     for recipient in recipients:
         recipient.overdue = recipient.is_overdue(now)
         recipient.checks = checks.get(recipient.isp_id, {})
-    in_force = (
-        set(BlocklistEntry.objects.filter(order=order).values_list("name", "subtree"))
-        if order.kind == BlockOrder.Kind.BLOCK
-        else set()
-    )
+    in_force = set(blocklist_periods.open_names(order)) if order.kind == BlockOrder.Kind.BLOCK else set()
     rules = {(r.acknowledge_rule_text(), r.implement_rule_text()) for r in recipients}
     return render(
         request,
@@ -192,7 +191,8 @@ def order_action(request, pk, step):
 @permission_required("blocking.add_blockorder", raise_exception=True)
 def lift_new(request, pk):
     block = get_object_or_404(BlockOrder, pk=pk, kind=BlockOrder.Kind.BLOCK)
-    form = LiftForm(request.POST or None, initial={"legal_basis": block.legal_basis})
+    bound = services.isps_bound_by(block)
+    form = LiftForm(request.POST or None, initial={"legal_basis": block.legal_basis}, bound_isps=bound)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -204,13 +204,14 @@ def lift_new(request, pk):
                 legal_basis=data["legal_basis"],
                 effective_at=data["effective_at"],
                 ends_at=data["ends_at"],
+                isps=list(data["isps"]) if "isps" in data else [],
             )
         except DomainError as exc:
             show_on_form(form, exc)
         else:
             messages.success(request, _("Lift order %(ref)s drafted.") % {"ref": order.reference})
             return redirect("blocking-order-detail", order.pk)
-    in_force = BlocklistEntry.objects.filter(order=block).order_by("name")[:2000]
+    in_force = blocklist_periods.open_names(block).order_by("name", "subtree")[:2000]
     return render(request, "blocking/lift_form.html", {"form": form, "block": block, "in_force": in_force})
 
 
@@ -231,6 +232,18 @@ def blocklist(request):
             "block_page_target": exports.block_page_target(),
         },
     )
+
+
+@login_required
+@ui_permission
+def blocklist_as_of(request):
+    """The page's "as of" form: a time in the reader's time zone, sent on to the signed export for that time."""
+    form = AsOfForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, _("Give a date and time, and a format."))
+        return redirect("blocking-blocklist")
+    url = reverse("api-blocklist-export", args=[form.cleaned_data["kind"]])
+    return redirect(f"{url}?{urlencode({'at': form.cleaned_data['at'].isoformat()})}")
 
 
 @login_required

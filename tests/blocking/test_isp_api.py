@@ -122,7 +122,7 @@ def test_the_order_list_costs_the_same_queries_for_more_orders(
     order_in_force(proposer=supervisor, approver=second_supervisor, names="a.example.com")
     client = as_user(api_client, supervisor)
     client.get("/api/v1/me/")  # a token's first use is recorded (last_used_at), once an hour at most
-    with django_assert_max_num_queries(10) as small:  # orders, names, notices, recipients, …
+    with django_assert_max_num_queries(11) as small:  # orders, names, ISPs named, notices, recipients, …
         client.get("/api/v1/block-orders/")
     for n in range(5):
         order_in_force(proposer=supervisor, approver=second_supervisor, names=f"n{n}.example.com")

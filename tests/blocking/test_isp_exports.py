@@ -70,8 +70,8 @@ def test_a_name_both_isps_orders_block_is_in_both_lists_each_under_its_own_order
     theirs = block("shared.example.com", indosat)
     assert "shared.example.com" not in read("csv", telkom)
     mine = block("shared.example.com", telkom)
-    # The name was in the national list already: no new version, and the list entry names Indosat's order.
-    assert exports.current_serial() == 1 and BlocklistEntry.objects.get().order == theirs
+    # The name was in the national list already (its entry names Indosat's order); Telkom's list changed: a version.
+    assert exports.current_serial() == 2 and BlocklistEntry.objects.get().order == theirs
     assert read("csv", telkom).splitlines()[1:] == [f"shared.example.com,no,{mine.reference}"]
     assert read("csv", indosat).splitlines()[1:] == [f"shared.example.com,no,{theirs.reference}"]
     assert json.loads(read("json", telkom))["isp"] == telkom.pk
@@ -101,24 +101,28 @@ def test_an_isp_diff_leaves_out_names_only_another_isps_orders_block(block, lift
 
 
 def test_an_isp_diff_follows_its_own_orders_when_the_national_list_does_not_change(block, telkom, indosat):
-    block("shared.example.com", indosat)
-    assert diff_lines(1, 1, isp=telkom) == []
-    mine = block("shared.example.com", telkom, ends_at=timezone.now() + timedelta(days=1))
-    block("shared.example.com", indosat)  # a second order for a name Indosat holds already
-    assert diff_lines(1, 1, isp=telkom) == ["+shared.example.com"]
-    assert diff_lines(1, 1, isp=indosat) == []
-    services.end_order(order_id=mine.pk, now=mine.ends_at)
-    assert exports.current_serial() == 1
-    assert diff_lines(1, 1, isp=telkom) == ["-shared.example.com"]
+    block("shared.example.com", indosat)  # version 1
+    assert diff_lines(0, 1, isp=telkom) == []
+    mine = block("shared.example.com", telkom, ends_at=timezone.now() + timedelta(days=1))  # 2
+    block("shared.example.com", indosat)  # 3: a second order for a name Indosat holds already
+    assert diff_lines(1, 3) == []
+    assert diff_lines(1, 3, isp=telkom) == ["+shared.example.com"]
+    assert diff_lines(1, 3, isp=indosat) == []
+    services.end_order(order_id=mine.pk, now=mine.ends_at)  # 4
+    assert exports.current_serial() == 4
+    assert diff_lines(3, 4, isp=telkom) == ["-shared.example.com"]
+    assert diff_lines(1, 4, isp=telkom) == []
     assert read("txt", telkom).splitlines()[1:] == []
     assert read("txt", indosat).splitlines()[1:] == ["shared.example.com"]
 
 
-def test_an_isp_diff_must_run_to_the_current_version(block, telkom):
+def test_an_isp_diff_between_two_past_versions_is_exact(block, telkom):
     block("a.example.com", telkom)
     block("b.example.com", telkom)
-    with pytest.raises(DomainError, match="current version"):
-        exports.get_diff(0, 1, isp=telkom)
+    assert diff_lines(0, 1, isp=telkom) == ["+a.example.com"]
+    assert diff_lines(1, 2, isp=telkom) == ["+b.example.com"]
+    with pytest.raises(DomainError, match="<= 2"):
+        exports.get_diff(0, 3, isp=telkom)
 
 
 def test_an_isp_export_verifies_offline_and_its_signature_names_the_isp(block, telkom, indosat, tmp_path):
@@ -154,9 +158,11 @@ def test_an_isp_cannot_fetch_another_isps_list_by_any_parameter(api_client, make
     block("a.example.com", telkom)
     block("b.example.com", indosat)
     api_client.force_authenticate(isp_user(telkom))
-    export = api_client.get("/api/v1/blocklist/export/txt/", {"isp": indosat.pk})
-    assert body(export).splitlines()[1:] == ["a.example.com"]
-    signature = json.loads(body(api_client.get("/api/v1/blocklist/export/txt/signature/", {"isp": indosat.pk})))
+    # A parameter the export does not take is refused by name, never read.
+    assert api_client.get("/api/v1/blocklist/export/txt/", {"isp": indosat.pk}).status_code == 400
+    assert api_client.get("/api/v1/blocklist/export/txt/signature/", {"isp": indosat.pk}).status_code == 400
+    assert body(api_client.get("/api/v1/blocklist/export/txt/")).splitlines()[1:] == ["a.example.com"]
+    signature = json.loads(body(api_client.get("/api/v1/blocklist/export/txt/signature/")))
     assert signature["isp"] == telkom.pk
     assert body(api_client.get("/api/v1/blocklist/diff/", {"from": 0, "to": 2})).splitlines()[1:] == ["+a.example.com"]
     assert api_client.get("/api/v1/blocklist/diff/", {"from": 0, "to": 2, "isp": indosat.pk}).status_code == 400

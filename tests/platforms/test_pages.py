@@ -174,7 +174,6 @@ def test_a_liaison_officer_adds_a_contact_and_records_an_advisory(client, liaiso
         ("analyst", "contacts/new/"),
         ("liaison_officer", "edit/"),
         ("liaison_officer", "names/"),
-        ("supervisor", "contacts/new/"),
         ("auditor", "edit/"),
         ("auditor", "contacts/new/"),
     ],

@@ -172,9 +172,11 @@ def test_the_same_active_address_twice_in_one_role_is_refused(liaison_officer):
     assert "email" in caught.value.fields
 
 
-def test_a_supervisor_may_not_change_contacts(supervisor):
+def test_an_analyst_may_not_change_contacts_but_a_supervisor_may(analyst, supervisor):
     with pytest.raises(NotPermitted):
-        services.save_contact(actor=supervisor, platform=PlatformFactory(), role="abuse", email="a@b.example")
+        services.save_contact(actor=analyst, platform=PlatformFactory(), role="abuse", email="a@b.example")
+    contact = services.save_contact(actor=supervisor, platform=PlatformFactory(), role="abuse", email="a@b.example")
+    assert contact.email == "a@b.example"
 
 
 def test_an_advisory_is_recorded_with_its_platforms_and_reasons_audited(supervisor):
