@@ -3,6 +3,7 @@ from django.contrib import admin
 from tracker.core.admin import ReadOnlyAdmin
 
 from .models import (
+    ContactEntry,
     Delivery,
     DeliveryAttempt,
     EscalationPolicy,
@@ -71,3 +72,11 @@ class RebuttalAdmin(ReadOnlyAdmin):
 class SanctionAdmin(ReadOnlyAdmin):
     list_display = ["case", "amount", "currency", "state", "imposed_at"]
     list_filter = ["state"]
+
+
+# The contact log is append-only: recorded on the case page or through the API, never edited here.
+@admin.register(ContactEntry)
+class ContactEntryAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "case", "kind", "recorded_by", "corrects"]
+    list_filter = ["kind"]
+    search_fields = ["summary"]

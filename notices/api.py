@@ -40,7 +40,7 @@ from .models import (
     Rebuttal,
     Sanction,
 )
-from .views import delivery_message_response
+from .views import delivery_message_response, waiting_for_queue
 
 MAX_ATTACHMENTS = 20
 
@@ -104,13 +104,21 @@ class AttachmentSerializer(serializers.Serializer):
 class PlatformReplySerializer(serializers.ModelSerializer):
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    late_by_seconds = serializers.SerializerMethodField(
+        help_text="a late reply: seconds between the notice's deadline and its arrival (negative: it arrived in "
+        "time but was recorded after the notice lapsed); null otherwise"
+    )
 
     class Meta:
         model = PlatformReply
         fields = [
             "id", "notice", "received_at", "channel", "summary", "recorded_by", "recorded_at", "recorded_afterwards",
-            "inbound_mail", "attachments",
+            "late", "late_by_seconds", "inbound_mail", "attachments",
         ]  # fmt: skip
+
+    def get_late_by_seconds(self, reply) -> int | None:
+        late_by = reply.late_by
+        return None if late_by is None else int(late_by.total_seconds())
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -128,7 +136,7 @@ class NoticeSerializer(serializers.ModelSerializer):
             "id", "reference", "case", "platform", "step", "step_position", "step_kind", "status", "urgency",
             "language", "recipients", "subject", "deadline_at", "deadline_rule", "prepared_at", "sent_at",
             "sent_by_label", "answered_at", "lapsed_at", "recorded_afterwards", "recorded_by", "recorded_at",
-            "previous", "overdue",
+            "beyond_ladder", "previous", "overdue",
         ]  # fmt: skip
 
     def get_overdue(self, notice) -> bool:
@@ -149,6 +157,18 @@ class NoticeDetailSerializer(NoticeSerializer):
         if request is None or not request.user.has_perm("notices.view_delivery"):
             return None
         return DeliverySerializer(notice.deliveries.all(), many=True).data
+
+
+class NoticeWaitingForQueueSerializer(NoticeDetailSerializer):
+    """A notice sent while the mail queue was down: committed, its deliveries queued for the sweep."""
+
+    message = serializers.SerializerMethodField()
+
+    class Meta(NoticeDetailSerializer.Meta):
+        fields = [*NoticeDetailSerializer.Meta.fields, "message"]
+
+    def get_message(self, notice) -> str:
+        return waiting_for_queue(notice)
 
 
 class RebuttalSerializer(serializers.ModelSerializer):
@@ -313,13 +333,25 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         notice = self._detail(self.get_object())
         return Response(NoticeDetailSerializer(notice, context={"request": request}).data)
 
-    @extend_schema(request=SendNoticeInput, responses={201: NoticeDetailSerializer})
+    @extend_schema(
+        request=SendNoticeInput,
+        responses={
+            201: NoticeDetailSerializer,
+            202: OpenApiResponse(
+                NoticeWaitingForQueueSerializer,
+                description="sent and saved, but the mail queue was down: the sweep sends its email later",
+            ),
+            400: OpenApiResponse(description="invalid input: the project's JSON error"),
+            403: OpenApiResponse(description="not allowed to send notices"),
+            409: OpenApiResponse(description="the ladder has no notice step left, or the case is closed"),
+        },
+    )
     def create(self, request):
         data = validated(SendNoticeInput, request.data)
         notice = sending.send_notice(
             case=data["case"], actor=request.user, items=data.get("items"), step=data.get("step")
         )
-        return self._shape(notice, status.HTTP_201_CREATED)
+        return self._shape_sent(notice, status.HTTP_201_CREATED)
 
     @extend_schema(
         responses={(200, "message/rfc822"): OpenApiResponse(description="the exact message sent to one recipient")}
@@ -350,15 +382,32 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return self._shape(notice, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=NoticeDetailSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: NoticeDetailSerializer,
+            202: OpenApiResponse(
+                NoticeWaitingForQueueSerializer,
+                description="sent and saved, but the mail queue was down: the sweep sends its email later",
+            ),
+            409: OpenApiResponse(description="the notice is not waiting for confirmation"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         notice = sending.confirm_prepared_notice(notice=self.get_object(), actor=request.user)
-        return self._shape(notice)
+        return self._shape_sent(notice, status.HTTP_200_OK)
 
     @extend_schema(
         request={"application/json": ReplyInput, "multipart/form-data": ReplyInput},
-        responses={201: PlatformReplySerializer},
+        responses={
+            201: OpenApiResponse(
+                PlatformReplySerializer, description="recorded; to a lapsed notice as a late reply (`late`)"
+            ),
+            400: OpenApiResponse(description="invalid input: the project's JSON error"),
+            403: OpenApiResponse(description="not allowed to record replies"),
+            409: OpenApiResponse(description="the notice takes no reply: not sent yet, or already answered"),
+        },
         methods=["POST"],
     )
     @extend_schema(responses=PlatformReplySerializer(many=True), methods=["GET"])
@@ -366,7 +415,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def replies(self, request, pk=None):
         notice = self.get_object()
         if request.method == "GET":
-            rows = notice.replies.select_related("recorded_by").prefetch_related("attachments__file")
+            rows = notice.replies.select_related("recorded_by", "notice").prefetch_related("attachments__file")
             return Response(PlatformReplySerializer(rows, many=True).data)
         data = validated(ReplyInput, request.data)
         reply = replies.record_platform_reply(
@@ -381,7 +430,9 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             attachments=_files(request, data),
         )
         reply = (
-            PlatformReply.objects.prefetch_related("attachments__file").select_related("recorded_by").get(pk=reply.pk)
+            PlatformReply.objects.prefetch_related("attachments__file")
+            .select_related("recorded_by", "notice")
+            .get(pk=reply.pk)
         )
         return Response(PlatformReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
@@ -411,6 +462,14 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def _detail(self, notice):
         return selectors.notice_detail(notice.pk)
+
+    def _shape_sent(self, notice, code):
+        """A notice just sent: 202 and a message when its mail could not be queued (the sweep sends it)."""
+        if getattr(notice, "mail_queued", None) is False:
+            detail = self._detail(notice)
+            body = NoticeWaitingForQueueSerializer(detail, context={"request": self.request}).data
+            return Response(body, status=status.HTTP_202_ACCEPTED)
+        return self._shape(notice, code)
 
     def _shape(self, notice, code=status.HTTP_200_OK):
         return Response(

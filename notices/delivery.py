@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import smtplib
 import socket
@@ -22,6 +23,8 @@ from email import message_from_bytes
 from email import policy as email_policy
 from email.utils import format_datetime
 
+import kombu.exceptions
+import redis.exceptions
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
@@ -36,10 +39,20 @@ from .models import Delivery, DeliveryAttempt, Notice
 from .sweep import sweep_lease
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# The broker refusing or dropping a publish: kombu wraps what it retried in OperationalError; redis-py's own
+# errors and socket errors may come through unwrapped.
+QUEUE_DOWN = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+)
 # Errors after which the message certainly did not go out and a later try may succeed.
 TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionRefusedError, socket.timeout)
 State = Delivery.State
 Result = DeliveryAttempt.Result
+
+logger = logging.getLogger(__name__)
 
 
 class TemporaryFailure(Exception):
@@ -206,11 +219,30 @@ def deliveries_about(model: type[models.Model], ids) -> models.QuerySet[Delivery
     return Delivery.objects.filter(about_type=about_type, about_id__in=list(ids)).order_by("created_at", "id")
 
 
-def enqueue(delivery_ids: list[int]) -> None:
+def enqueue(delivery_ids: list[int]) -> bool:
+    """Queue one sending task per delivery, after commit. Returns whether every one was queued.
+
+    The queue being down (Redis unreachable) is logged, not raised: the rows are committed as queued with a
+    `next_attempt_at`, and the sweep hands them out again then, so nothing is lost, and the person who sent the
+    notice is told the mail waits for the queue instead of being shown an error for a notice that was saved.
+    """
     from .tasks import send_delivery as task
 
-    for delivery_id in delivery_ids:
-        task.delay(delivery_id)
+    for number, delivery_id in enumerate(delivery_ids):
+        try:
+            task.delay(delivery_id)
+        except QUEUE_DOWN as exc:
+            # The rest would fail the same way, each after its own retries: leave them all to the sweep.
+            waiting = delivery_ids[number:]
+            logger.warning(
+                "mail queue unreachable (%s: %s): %d deliveries wait for the sweep (ids %s)",
+                type(exc).__name__,
+                exc,
+                len(waiting),
+                ", ".join(map(str, waiting[:20])),
+            )
+            return False
+    return True
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -1,8 +1,10 @@
-"""Demo data: the six emails the ministry sent Telegram between 29 March 2016 and 11 June 2017, none answered.
+"""Demo data: the six emails the ministry sent Telegram between 29 March 2016 and 11 June 2017, none answered,
+and the CEO's public apology of 16 July 2017 in the case's contact log.
 
 They were sent from an ordinary mailbox before the tracker existed, so the liaison officer records them
 afterwards (`record_past_notice`): they take their place in the case's ladder and timeline with their
-deadlines lapsed, have no delivery row and are never sent. ../shared/DOMAIN.md gives only the first and
+deadlines lapsed, have no delivery row and are never sent. The default ladder has five notice rungs: the
+sixth email is recorded beyond it, repeating its final warning. ../shared/DOMAIN.md gives only the first and
 the last date; the four between, every time of day and the deadlines of the first five are placeholders,
 and each notice's body says which of its facts are. Safe to run twice.
 
@@ -17,8 +19,8 @@ from tracker.cases.models import Case
 from tracker.core.models import User
 from tracker.items.models import FlaggedItem
 
-from . import ladder, sending
-from .models import EscalationStep, Notice
+from . import contacts, ladder, sending
+from .models import ContactEntry, EscalationStep, Notice
 
 WIB = ZoneInfo("Asia/Jakarta")
 SENDER = "ministry mailbox, before the tracker"
@@ -41,20 +43,28 @@ SIXTH_DEADLINE = (
     "Deadline: 13 July 2017, the day until which the ministry waited for any sign of good faith (the press "
     "release); the hour is a placeholder."
 )
-# number, day (WIB), ladder rung, what is known of the date; the time of day (10:00) is a placeholder for all.
+# number, day (WIB), ladder rung (None: beyond the ladder), what is known of the date; the time of day (10:00)
+# is a placeholder for all.
 EMAILS = [
     (1, "2016-03-29", 1, "Date: 29 March 2016, from the press release."),
     (2, "2016-06-28", 2, PLACEHOLDER_DAY),
-    (3, "2016-09-27", 2, PLACEHOLDER_DAY),
-    (4, "2016-12-27", 3, PLACEHOLDER_DAY),
-    (5, "2017-03-28", 4, PLACEHOLDER_DAY),
-    (6, "2017-06-11", 5, SIXTH_DATE),
+    (3, "2016-09-27", 3, PLACEHOLDER_DAY),
+    (4, "2016-12-27", 4, PLACEHOLDER_DAY),
+    (5, "2017-03-28", 5, PLACEHOLDER_DAY),
+    (6, "2017-06-11", None, SIXTH_DATE),
 ]
 TIME_OF_DAY = "10:00"
 SIXTH_DEADLINE_AT = ("2017-07-13", TIME_OF_DAY)
 RUNGS = (
-    "Rung: the default ladder has five notice rungs and the ministry sent six emails; the second and third "
-    "are both recorded as its 'Reminder'. What each email said beyond its request is not known."
+    "Rung: the default ladder has five notice rungs and the ministry sent six emails; the sixth is recorded "
+    "beyond the ladder, repeating its final warning. Which email was a reminder or a warning is not known, nor "
+    "what each said beyond its request."
+)
+APOLOGY_AT = ("2017-07-16", TIME_OF_DAY)
+APOLOGY = (
+    "Telegram's CEO apologised publicly, acknowledged that the ministry's emails had been received, and committed "
+    "to a direct line of communication with the ministry (the ministry's account, see ../shared/DOMAIN.md). "
+    "Time of day: a placeholder; the statement's own words are not kept in the tracker."
 )
 
 
@@ -87,8 +97,9 @@ def load(stdout) -> None:
         sent_at = at(day)
         if Notice.objects.filter(case=case, recorded_afterwards=True, sent_at=sent_at).exists():
             continue
-        step = steps[position]
-        if step.kind == EscalationStep.Kind.BLOCK_PROPOSAL:  # an administrator shortened the ladder
+        step = steps.get(position) if position else None  # None: the next rung, or beyond the ladder
+        if position and (step is None or step.kind == EscalationStep.Kind.BLOCK_PROPOSAL):
+            # an administrator shortened the ladder
             stdout.write("The default ladder has too few notice steps: the six emails are not loaded.")
             return
         last = number == len(EMAILS)
@@ -107,6 +118,21 @@ def load(stdout) -> None:
         recorded += 1
     if recorded:
         stdout.write(f"Demo notices: {recorded} emails of 2016-2017 recorded afterwards, none answered")
+    if not apology(case).exists():
+        contacts.record_contact(
+            case=case,
+            actor=officer,
+            kind=ContactEntry.Kind.PUBLIC_STATEMENT,
+            occurred_at=at(*APOLOGY_AT),
+            summary=APOLOGY,
+            platform_participants=["Telegram's CEO"],
+        )
+        stdout.write("Demo contact log: the public apology of 16 July 2017")
+
+
+def apology(case: Case):
+    """The demo case's contact log entry of 16 July 2017."""
+    return ContactEntry.objects.filter(case=case, kind=ContactEntry.Kind.PUBLIC_STATEMENT, occurred_at=at(*APOLOGY_AT))
 
 
 def _body(number: int, items: list[FlaggedItem], date_note: str, deadline_note: str) -> str:

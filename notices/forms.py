@@ -6,7 +6,16 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.items.models import FlaggedItem
 
-from .models import EscalationPolicy, EscalationStep, InboundMail, NoticeItem, PlatformReply, Rebuttal, Sanction
+from .models import (
+    ContactEntry,
+    EscalationPolicy,
+    EscalationStep,
+    InboundMail,
+    NoticeItem,
+    PlatformReply,
+    Rebuttal,
+    Sanction,
+)
 
 MAX_ATTACHMENTS = 20
 
@@ -230,3 +239,47 @@ class EscalationPolicyForm(forms.Form):
         self.fields["policy"].queryset = EscalationPolicy.objects.filter(
             Q(platform__isnull=True) | Q(platform=platform)
         ).order_by("-is_default", "name")
+
+
+class ContactForm(forms.Form):
+    """A contact with the platform for the case's contact log; people one a line."""
+
+    kind = forms.ChoiceField(choices=ContactEntry.Kind.choices, label=_("kind"))
+    occurred_at = forms.DateTimeField(label=_("when it happened"), widget=_datetime_input())
+    ministry_participants = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("from the ministry (one person a line)"),
+    )
+    platform_participants = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("from the platform (one person a line)"),
+    )
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000, label=_("summary"))
+    attachments = MultipleFileField(label=_("attachments"))
+    corrects = forms.ModelChoiceField(
+        queryset=ContactEntry.objects.none(),
+        required=False,
+        label=_("corrects the entry"),
+        empty_label=_("— none: a new contact —"),
+        help_text=_("an entry is never changed: a correction is a new entry that names the one it corrects"),
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("auto_id", "id_contact_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["corrects"].queryset = ContactEntry.objects.filter(case=case).order_by("occurred_at", "id")
+        self.fields["corrects"].label_from_instance = lambda entry: (
+            f"#{entry.pk} {entry.occurred_at:%Y-%m-%d} {entry.get_kind_display()} — {entry.summary[:60]}"
+        )
+
+    def clean_ministry_participants(self):
+        return _lines(self.cleaned_data["ministry_participants"])
+
+    def clean_platform_participants(self):
+        return _lines(self.cleaned_data["platform_participants"])
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

@@ -288,6 +288,13 @@ def _triage(inbound: InboundMail, reason: str, *, notice: Notice | None = None, 
 
 def _closed_reason(notice: Notice) -> str:
     follow_up = Notice.objects.filter(previous=notice).values_list("reference", flat=True).first()
+    if notice.status == Notice.Status.LAPSED:
+        # A person decides: an answer to the lapsed notice is recorded from it as a late reply.
+        return _("Notice %(reference)s: %(status)s%(followed)s. A reply from this email is recorded as late.") % {
+            "reference": notice.reference,
+            "status": notice.get_status_display(),
+            "followed": _("; %(next)s followed it") % {"next": follow_up} if follow_up else "",
+        }
     if follow_up:
         return _("Notice %(reference)s is closed (%(status)s); %(next)s followed it.") % {
             "reference": notice.reference,

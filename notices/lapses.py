@@ -87,6 +87,8 @@ def _lapse(notice: Notice, *, now: datetime) -> str:
     """The deadline passed with items unresolved: the notice lapses and the next step follows."""
     lapsed = {"lapsed_at": now, "next_action_at": None}
     change_state(notice, to=Status.LAPSED, actor=SWEEP, reason=_("deadline passed"), at=now, also=lapsed, locked=True)
+    if notice.beyond_ladder:
+        return ""  # recorded after the ladder ran out: nothing follows it
     case = notice.case
     still_members = CaseItem.objects.filter(case=case, item=OuterRef("item"), removed_at__isnull=True)
     entries = (

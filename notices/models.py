@@ -1,5 +1,6 @@
 """Notices to platforms, the escalation ladder they climb, their delivery evidence and the platforms' replies."""
 
+from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 
@@ -140,6 +141,9 @@ class Notice(models.Model):
         LAPSED = "lapsed", _("deadline passed unanswered")
 
     AWAITING_REPLY = (Status.SENT, Status.PARTLY_ANSWERED)
+    # Not a column: after a send commits, whether its mail was queued (False: the queue was down, the sweep
+    # sends it); None until then. Set by `sending.issue`.
+    mail_queued: bool | None = None
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     case = models.ForeignKey("tracker.Case", on_delete=models.PROTECT, related_name="notices")
@@ -188,6 +192,12 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True)
+    # A past notice recorded after the ladder ran out repeats a rung: it lapses, but nothing follows it.
+    beyond_ladder = models.BooleanField(
+        _("extra, beyond the ladder"),
+        default=False,
+        help_text=_("a past notice recorded after the ladder's notice steps ran out; it never escalates"),
+    )
 
     class Meta:
         ordering = ["-sent_at", "-id"]
@@ -390,6 +400,8 @@ class PlatformReply(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     recorded_afterwards = models.BooleanField(_("recorded afterwards"), default=False)
+    # Recorded after the notice lapsed: kept, shown as late; the lapse and what followed it stand.
+    late = models.BooleanField(_("late: recorded after the notice lapsed"), default=False)
     inbound_mail = models.OneToOneField(
         "InboundMail",
         null=True,
@@ -406,6 +418,14 @@ class PlatformReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice}: reply of {self.received_at:%Y-%m-%d}"
+
+    @property
+    def late_by(self) -> timedelta | None:
+        """How long after the notice's deadline a late reply arrived (negative: it arrived in time but was
+        recorded only after the notice lapsed); None for a reply that is not late."""
+        if not self.late or self.notice.deadline_at is None:
+            return None
+        return self.received_at - self.notice.deadline_at
 
 
 class Notification(models.Model):
@@ -689,3 +709,80 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case}: {self.amount} {self.currency} ({self.state})"
+
+
+class ContactLogImmutable(Exception):
+    """A contact log entry, once recorded, is never changed or deleted; a correction is a new entry."""
+
+
+class _AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ContactLogImmutable("the contact log cannot be changed: record a correction")
+
+    def delete(self):
+        raise ContactLogImmutable("the contact log cannot be deleted")
+
+
+class _AppendOnly(models.Model):
+    objects = _AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ContactLogImmutable("the contact log cannot be changed: record a correction")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ContactLogImmutable("the contact log cannot be deleted")
+
+
+class ContactEntry(_AppendOnly):
+    """A contact with the platform outside the notices: a meeting, a call, a letter, a public statement, an
+    email sent or received outside the tracker. Append-only (model, queryset and, on PostgreSQL, a trigger):
+    a correction is a new entry that names the one it corrects."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("meeting")
+        PHONE_CALL = "phone_call", _("phone call")
+        LETTER = "letter", _("letter")
+        PUBLIC_STATEMENT = "public_statement", _("public statement by the platform")
+        EMAIL = "email", _("email outside the tracker")
+        OTHER = "other", _("other contact")
+
+    case = models.ForeignKey("tracker.Case", on_delete=models.PROTECT, related_name="contact_entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("when it happened"))
+    ministry_participants = models.JSONField(_("from the ministry"), default=list, blank=True)
+    platform_participants = models.JSONField(_("from the platform"), default=list, blank=True)
+    summary = models.TextField(_("summary"))
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("contact log entry")
+        verbose_name_plural = _("contact log entries")
+        indexes = [
+            # case page, case timeline and the API's ?case=: a case's contacts in order
+            models.Index(fields=["case", "occurred_at"], name="contactentry_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class ContactAttachment(StoredAttachment, _AppendOnly):
+    entry = models.ForeignKey(ContactEntry, on_delete=models.PROTECT, related_name="attachments")
+
+    class Meta:
+        ordering = ["entry", "id"]

@@ -4,8 +4,8 @@ from django.template.loader import render_to_string
 
 from tracker.core.errors import DomainError
 
-from . import ladder, selectors
-from .forms import EscalationPolicyForm
+from . import contacts, ladder, selectors
+from .forms import ContactForm, EscalationPolicyForm
 from .views import add_sanction_form
 
 
@@ -26,10 +26,11 @@ def platform_panel(request, platform) -> str:
 
 
 def case_panel(request, case) -> str:
-    """The case page: the case's notices, the step that comes next, and its sanctions (with their state forms)."""
+    """The case page: the case's notices, the step that comes next, its sanctions (with their state forms), and
+    its contact log."""
     user = request.user
     if not user.has_perm("notices.view_notice"):
-        return ""
+        return _contact_log(request, case)
     notices = list(selectors.notices().filter(case=case).order_by("step__position", "prepared_at", "id")[:100])
     for notice in notices:
         notice.overdue = notice.is_overdue()
@@ -49,4 +50,15 @@ def case_panel(request, case) -> str:
         "no_step": no_step,
         "sanctions": sanctions,
     }
-    return render_to_string("notices/_case_panel.html", context, request=request)
+    return render_to_string("notices/_case_panel.html", context, request=request) + _contact_log(request, case)
+
+
+def _contact_log(request, case) -> str:
+    """The case's contact log, newest first, and (for those who record) the form to log one."""
+    user = request.user
+    if not user.has_perm("notices.view_contactentry"):
+        return ""
+    entries = list(contacts.contact_log(case).order_by("-occurred_at", "-id"))
+    form = ContactForm(case=case) if user.has_perm("notices.add_contactentry") else None
+    context = {"case": case, "entries": entries, "form": form}
+    return render_to_string("notices/_contact_log.html", context, request=request)

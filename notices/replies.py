@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tracker.core import audit
 from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed
@@ -56,6 +57,12 @@ def record_platform_reply(
     Every item removed or restricted: the notice is answered and escalation stops. Otherwise the notice
     is partly answered and, at its deadline, the next step covers only the items still open. Given the
     email it came in (`inbound_mail`), that email is marked recorded; `attachments` are uploaded files.
+
+    A reply to a notice that lapsed is recorded as late (`late`, and `late_by` how long after the deadline).
+    The lapse and whatever followed it stand: the notice stays lapsed, the next step stays sent, the case
+    stays escalated. Its outcomes are kept on the notice's items, and an item moves on only where its
+    state allows (an item removed meanwhile stays removed), so a removal drops it from the steps to come.
+    A notice not sent yet, or already answered, takes no reply.
     """
     if actor is None or not actor.has_perm("notices.add_platformreply"):
         raise NotPermitted(_("You do not have permission for this."))
@@ -78,8 +85,9 @@ def record_platform_reply(
         raise DomainError(next(iter(problems.values()))[0], fields=problems)
     files = store_uploads(attachments)
     with transaction.atomic():
-        notice = Notice.objects.select_for_update(of=("self",)).select_related("follow_up").get(pk=notice.pk)
-        if notice.status not in Notice.AWAITING_REPLY:
+        notice = Notice.objects.select_for_update(of=("self",)).get(pk=notice.pk)
+        late = notice.status == Status.LAPSED
+        if notice.status not in Notice.AWAITING_REPLY and not late:
             raise TransitionNotAllowed(_closed_message(notice), fields={"notice": [notice.get_status_display()]})
         if inbound_mail is not None:
             inbound_mail = _claim_inbound_mail(inbound_mail, notice=notice, actor=actor)
@@ -102,12 +110,13 @@ def record_platform_reply(
             summary=summary.strip(),
             recorded_by=actor,
             recorded_afterwards=recorded_afterwards,
+            late=late,
             inbound_mail=inbound_mail,
         )
         ReplyAttachment.objects.bulk_create(
             [ReplyAttachment(reply=reply, file=file, original_name=name) for file, name in files]
         )
-        audit.record_creation(reply, actor=actor)
+        audit.record_creation(reply, actor=actor, reason=describe_lateness(reply) if late else "")
         for item_id, result in parsed.items():
             entry = entries[item_id]
             entry.outcome, entry.outcome_reason, entry.outcome_at, entry.reply = (
@@ -118,10 +127,15 @@ def record_platform_reply(
             )
             entry.save(update_fields=["outcome", "outcome_reason", "outcome_at", "reply"])
             to_status = OUTCOME_ITEM_STATUS[result.outcome]
-            if to_status and entry.item.status != to_status:
+            moves_on = to_status and entry.item.status != to_status
+            if moves_on and late and not FlaggedItem.STATE_MACHINE.allows(entry.item.status, to_status):
+                continue  # what happened to the item since the lapse stands
+            if moves_on:
                 change_item_status(
                     entry.item, to_status=to_status, actor=actor, reason=f"{notice.reference}: {summary[:200]}"
                 )
+        if late:
+            return reply
         if all(entry.is_resolved for entry in entries.values()):
             answered = {"answered_at": received_at, "next_action_at": None}
             change_state(notice, to=Status.ANSWERED, actor=actor, reason=summary[:500], also=answered, locked=True)
@@ -164,14 +178,35 @@ def _parse_outcomes(outcomes) -> dict[int, ItemOutcome]:
     return parsed
 
 
+def describe_lateness(reply: PlatformReply) -> str:
+    """How late a reply came, in words ("late: 3 days 2 hours after the deadline"), or that it came in time but
+    was recorded only after the notice lapsed; "" for a reply that is not late."""
+    late_by = reply.late_by
+    if late_by is None:
+        return ""
+    if late_by <= timedelta(0):
+        return _("arrived before the deadline, recorded after the notice lapsed")
+    return _("late: %(duration)s after the deadline") % {"duration": describe_duration(late_by)}
+
+
+def describe_duration(duration: timedelta) -> str:
+    """A duration in the two largest units that matter: "3 days 2 hours", "5 hours 10 minutes", "4 minutes"."""
+    minutes = int(duration.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [
+        ngettext("%(count)d day", "%(count)d days", days) % {"count": days} if days else "",
+        ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours} if hours else "",
+        ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes} if minutes and not days else "",
+    ]
+    return " ".join(part for part in parts if part) or _("under a minute")
+
+
 def _closed_message(notice: Notice) -> str:
-    if notice.status == Status.LAPSED and getattr(notice, "follow_up", None) is not None:
+    if notice.status == Status.PREPARED:
         return _(
-            "Notice %(reference)s is closed: its deadline passed and %(next)s followed it; record the reply there."
-        ) % {
-            "reference": notice.reference,
-            "next": notice.follow_up.reference,
-        }
+            "Notice %(reference)s has not been sent: the platform has nothing to answer yet. Confirm and send it first."
+        ) % {"reference": notice.reference}
     return _("Notice %(reference)s is closed (%(status)s): it takes no more replies.") % {
         "reference": notice.reference,
         "status": notice.get_status_display(),

@@ -16,11 +16,14 @@ _READ = [
     "notices.view_rebuttalattachment",
     "notices.view_sanction",
 ]
+# The contact log: read by whoever reads cases (auditors and administrators read every view_* anyway).
+_READ_CONTACTS = ["notices.view_contactentry", "notices.view_contactattachment"]
 _LIAISON_WORK = [
     "notices.send_notice",
     "notices.add_platformreply",
     "notices.triage_inboundmail",
     "notices.add_rebuttal",
+    "notices.add_contactentry",
 ]
 
 GRANTS = {
@@ -33,14 +36,15 @@ GRANTS = {
         "notices.add_steptranslation",
         "notices.change_steptranslation",
     ],
-    Role.LIAISON_OFFICER: [*_READ, *_LIAISON_WORK],
+    Role.LIAISON_OFFICER: [*_READ, *_READ_CONTACTS, *_LIAISON_WORK],
     # Supervisors decide rebuttals and keep the sanctions register; liaison officers only record them.
     Role.SUPERVISOR: [
         *_READ,
+        *_READ_CONTACTS,
         *_LIAISON_WORK,
         "notices.decide_rebuttal",
         "notices.manage_sanction",
         "notices.change_escalationpolicy",
     ],
-    Role.ANALYST: ["notices.view_notice", "notices.view_noticeitem", "notices.view_platformreply"],
+    Role.ANALYST: ["notices.view_notice", "notices.view_noticeitem", "notices.view_platformreply", *_READ_CONTACTS],
 }

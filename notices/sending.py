@@ -25,7 +25,7 @@ from tracker.items.models import FlaggedItem, Urgency
 from tracker.items.services import change_item_status
 
 from . import delivery as delivery_module
-from .ladder import deadline_rule, next_action_at, next_step_for, owner_reminders
+from .ladder import deadline_rule, next_action_at, next_step_for, owner_reminders, step_for_past_notice
 from .models import EscalationStep, Notice, NoticeItem
 from .placeholders import render
 from .references import allocate_reference
@@ -46,7 +46,11 @@ def send_notice(
     step: EscalationStep | None = None,
     now: datetime | None = None,
 ) -> Notice:
-    """Send a notice of the case now: items default to the case's verified items, step to the next one."""
+    """Send a notice of the case now: items default to the case's verified items, step to the next one.
+
+    Its mail is queued after commit; the returned notice's `mail_queued` says whether the queue took it
+    (False: the queue was down and the sweep sends it later; None: the caller's transaction has not ended).
+    """
     require_permission(actor, "notices.send_notice")
     now = now or timezone.now()
     with transaction.atomic():
@@ -192,7 +196,12 @@ def issue(notice: Notice, *, actor, now: datetime | None, new_entries: list[Noti
     deliveries = delivery_module.create_deliveries(notice, now=now)
     impose_sanction(notice=notice, at=now, actor=actor)
     ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: delivery_module.enqueue(ids))
+    notice.mail_queued = None  # known after commit: True, or False when the queue was down (the sweep sends)
+    transaction.on_commit(lambda: _queue_mail(notice, ids))
+
+
+def _queue_mail(notice: Notice, delivery_ids: list[int]) -> None:
+    notice.mail_queued = delivery_module.enqueue(delivery_ids)
 
 
 def record_past_notice(
@@ -211,7 +220,9 @@ def record_past_notice(
     """A notice sent outside the tracker, with its real date: it takes its place in the ladder, never sent.
 
     Its deadline (given, or computed from the step) still lapses: if it lies ahead, the sweep escalates
-    it like any other notice; if it lies behind, the notice is recorded as lapsed.
+    it like any other notice; if it lies behind, the notice is recorded as lapsed. Once the ladder's notice
+    steps have run out, it is recorded beyond the ladder (`ladder.step_for_past_notice`): it repeats a rung,
+    lapses at its deadline and escalates nothing, and imposes no sanction its rung already imposed.
     """
     require_permission(actor, "notices.send_notice")
     now = timezone.now()
@@ -219,7 +230,7 @@ def record_past_notice(
         raise DomainError(_("A past notice cannot be dated in the future."), fields={"sent_at": [_("in the future")]})
     with transaction.atomic():
         case = Case.objects.select_related("platform").get(pk=case.pk)
-        step = step or next_step_for(case)
+        step, beyond_ladder = step_for_past_notice(case, step)
         covered = _items_to_cover(case, items)
         urgency = Urgency.URGENT if any(item.urgency == Urgency.URGENT for item in covered) else Urgency.NORMAL
         rule = deadline_rule(step, urgency)
@@ -244,6 +255,7 @@ def record_past_notice(
             recorded_afterwards=True,
             recorded_by=actor,
             recorded_at=now,
+            beyond_ladder=beyond_ladder,
         )
         entries = [_snapshot(notice, item) for item in covered]
         notice.subject, notice.body = subject, body
@@ -259,13 +271,12 @@ def record_past_notice(
         for item in covered:
             if item.status != FlaggedItem.Status.IN_NOTICE:
                 change_item_status(item, to_status=FlaggedItem.Status.IN_NOTICE, actor=actor, reason=notice.reference)
-        impose_sanction(notice=notice, at=sent_at, actor=actor)
-        audit.record(
-            obj=notice,
-            action=AuditEntry.Action.CREATE,
-            actor=actor,
-            reason=_("recorded afterwards: sent %(date)s outside the tracker") % {"date": sent_at.isoformat()},
-        )
+        reason = _("recorded afterwards: sent %(date)s outside the tracker") % {"date": sent_at.isoformat()}
+        if beyond_ladder:
+            reason += "; " + _("extra, beyond the ladder: it repeats %(step)s") % {"step": step.name}
+        else:
+            impose_sanction(notice=notice, at=sent_at, actor=actor)
+        audit.record(obj=notice, action=AuditEntry.Action.CREATE, actor=actor, reason=reason)
     return notice
 
 

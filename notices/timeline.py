@@ -1,7 +1,7 @@
 """The case timeline's entries from notices: each notice (sent, recorded or prepared), each lapse, reminder,
-reply, email received, rebuttal and sanction.
+reply (late ones marked with how late), email received, rebuttal, sanction and contact logged.
 
-Six queries, however many notices the case has.
+Seven queries, however many notices and contacts the case has.
 """
 
 from django.urls import reverse
@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from tracker.core.timeline import TimelineEvent
 
-from .models import InboundMail, Notice, Notification, PlatformReply, Rebuttal, Sanction
+from .models import ContactEntry, InboundMail, Notice, Notification, PlatformReply, Rebuttal, Sanction
+from .replies import describe_lateness
 
 
 def case_events(case) -> list[TimelineEvent]:
@@ -18,6 +19,8 @@ def case_events(case) -> list[TimelineEvent]:
     events = []
     for notice in Notice.objects.filter(case=case).select_related("step").order_by("prepared_at", "id"):
         label = f"{notice.step.name} {notice.reference}"
+        if notice.beyond_ladder:
+            label = _("%(label)s (extra, beyond the ladder)") % {"label": label}
         url = notice_url(notice.pk)
         if notice.sent_at is None:
             events.append(
@@ -37,7 +40,7 @@ def case_events(case) -> list[TimelineEvent]:
                 url=url,
                 overdue=notice.is_overdue(now),
                 recorded_afterwards=notice.recorded_afterwards,
-                extra={"reference": notice.reference, "status": notice.status},
+                extra={"reference": notice.reference, "status": notice.status, "beyond_ladder": notice.beyond_ladder},
             )
         )
         if notice.lapsed_at:
@@ -56,16 +59,29 @@ def case_events(case) -> list[TimelineEvent]:
         )
     replies = PlatformReply.objects.filter(notice__case=case).select_related("notice", "recorded_by")
     for reply in replies:
+        title = _("Reply to %(reference)s (%(channel)s)") % {
+            "reference": reply.notice.reference,
+            "channel": reply.get_channel_display(),
+        }
+        extra = {}
+        if reply.late:
+            title = _("Late reply to %(reference)s (%(channel)s): %(lateness)s") % {
+                "reference": reply.notice.reference,
+                "channel": reply.get_channel_display(),
+                "lateness": describe_lateness(reply),
+            }
+            late_by = reply.late_by
+            extra = {"late": True, "late_by_seconds": None if late_by is None else int(late_by.total_seconds())}
         events.append(
             TimelineEvent(
                 reply.received_at,
                 "reply",
-                _("Reply to %(reference)s (%(channel)s)")
-                % {"reference": reply.notice.reference, "channel": reply.get_channel_display()},
+                title,
                 actor=reply.recorded_by.get_username(),
                 detail=reply.summary,
                 url=notice_url(reply.notice_id),
                 recorded_afterwards=reply.recorded_afterwards,
+                extra=extra,
             )
         )
     mails = InboundMail.objects.filter(notice__case=case).select_related("notice")
@@ -131,6 +147,35 @@ def case_events(case) -> list[TimelineEvent]:
                         % {"amount": amount, "state": Sanction.State(state).label},
                     )
                 )
+    events.extend(contact_events(case))
+    return events
+
+
+def contact_events(case) -> list[TimelineEvent]:
+    """The case's contact log, one entry each; a correction names the entry it corrects."""
+    events = []
+    entries = ContactEntry.objects.filter(case=case).select_related("recorded_by").order_by("occurred_at", "id")
+    for entry in entries:
+        title = _("%(kind)s with %(platform)s") % {
+            "kind": entry.get_kind_display().capitalize(),
+            "platform": case.platform,
+        }
+        if entry.kind == ContactEntry.Kind.PUBLIC_STATEMENT:
+            title = _("Public statement by %(platform)s") % {"platform": case.platform}
+        if entry.corrects_id:
+            title = _("%(title)s (correction of #%(number)d)") % {"title": title, "number": entry.corrects_id}
+        people = ", ".join([*entry.ministry_participants, *entry.platform_participants])
+        events.append(
+            TimelineEvent(
+                entry.occurred_at,
+                "contact",
+                title,
+                actor=entry.recorded_by.get_username(),
+                detail=f"{entry.summary} ({people})" if people else entry.summary,
+                url=f"{reverse('cases-detail', args=[case.pk])}#contact-{entry.pk}",
+                extra={"contact": entry.pk, "kind": entry.kind, "corrects": entry.corrects_id},
+            )
+        )
     return events
 
 

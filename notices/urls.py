@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import contact_views, views
 
 urlpatterns = [
     path("notices/", views.notice_list, name="notices-list"),
@@ -14,6 +14,12 @@ urlpatterns = [
     path("notices/sanctions/<int:pk>/state/", views.sanction_state, name="notices-sanction-state"),
     path("cases/<int:pk>/notices/send/", views.case_send_notice, name="notices-case-send"),
     path("cases/<int:pk>/notices/record/", views.case_record_past_notice, name="notices-case-record"),
+    path("cases/<int:pk>/contact-log/", contact_views.case_contact_add, name="notices-contact-add"),
+    path(
+        "notices/contact-log/attachments/<int:pk>/",
+        contact_views.contact_attachment,
+        name="notices-contact-attachment",
+    ),
     path("platforms/<int:pk>/escalation-policy/", views.escalation_policy, name="platforms-escalation-policy"),
     path("notifications/", views.notification_list, name="notifications-list"),
     path("notifications/<int:pk>/", views.notification_open, name="notifications-open"),

@@ -48,6 +48,7 @@ from .models import (
     ReplyAttachment,
     Sanction,
 )
+from .sweep import sweep_lease
 
 
 def _get_notice(pk: int) -> Notice:
@@ -118,13 +119,21 @@ def notice_detail(request, pk):
             "rule": selectors.describe_rule(notice),
             "entries": notice.notice_items.all(),
             "deliveries": notice.deliveries.all() if user.has_perm("notices.view_delivery") else None,
-            "replies": notice.replies.all(),
+            "replies": _with_lateness(notice.replies.all()),
+            # a lapsed notice takes a late reply
+            "takes_reply": notice.is_awaiting_reply or notice.status == Notice.Status.LAPSED,
             "inbound_mails": notice.inbound_mails.all() if user.has_perm("notices.view_inboundmail") else None,
             "rebuttals": rebuttals,
             "sanction": sanction,
             "history": audit.history(notice),
         },
     )
+
+
+def _with_lateness(rows):
+    for reply in rows:
+        reply.lateness = replies.describe_lateness(reply)
+    return rows
 
 
 @login_required
@@ -137,11 +146,24 @@ def notice_confirm(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            _("%(reference)s sent to %(to)s.") % {"reference": notice.reference, "to": ", ".join(notice.recipients)},
-        )
+        if notice.mail_queued is False:
+            messages.warning(request, waiting_for_queue(notice))
+        else:
+            messages.success(
+                request,
+                _("%(reference)s sent to %(to)s.")
+                % {"reference": notice.reference, "to": ", ".join(notice.recipients)},
+            )
     return redirect("notices-detail", pk)
+
+
+def waiting_for_queue(notice: Notice) -> str:
+    """What the person who sent a notice is told when its mail could not be queued (the sweep sends it)."""
+    minutes = max(1, round(sweep_lease().total_seconds() / 60))
+    return _(
+        "%(reference)s is sent and saved, but the mail queue is unreachable: its email goes out when the queue "
+        "is back, sent by the sweep within about %(minutes)d minutes."
+    ) % {"reference": notice.reference, "minutes": minutes}
 
 
 @login_required
@@ -221,11 +243,22 @@ def notice_reply(request, pk):
             show_on_form(form, exc, aliases={"file": "attachments"})
         else:
             reply.notice.refresh_from_db(fields=["status"])
-            messages.success(
-                request,
-                _("Reply recorded: %(reference)s is %(status)s.")
-                % {"reference": notice.reference, "status": reply.notice.get_status_display()},
-            )
+            if reply.late:
+                messages.success(
+                    request,
+                    _("Reply recorded as late (%(lateness)s); %(reference)s stays %(status)s.")
+                    % {
+                        "lateness": replies.describe_lateness(reply),
+                        "reference": notice.reference,
+                        "status": reply.notice.get_status_display(),
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Reply recorded: %(reference)s is %(status)s.")
+                    % {"reference": notice.reference, "status": reply.notice.get_status_display()},
+                )
             return redirect("notices-detail", notice.pk)
     elif request.method == "POST" and request.FILES:
         messages.warning(request, _("Choose the attachments again: a browser does not keep them."))
@@ -306,11 +339,14 @@ def case_send_notice(request, pk):
         except DomainError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(
-                request,
-                _("%(step)s %(reference)s sent to %(to)s.")
-                % {"step": notice.step.name, "reference": notice.reference, "to": ", ".join(notice.recipients)},
-            )
+            if notice.mail_queued is False:
+                messages.warning(request, waiting_for_queue(notice))
+            else:
+                messages.success(
+                    request,
+                    _("%(step)s %(reference)s sent to %(to)s.")
+                    % {"step": notice.step.name, "reference": notice.reference, "to": ", ".join(notice.recipients)},
+                )
             return redirect("notices-detail", notice.pk)
     rule = ladder.deadline_rule(step, "urgent"), ladder.deadline_rule(step, "normal")
     return render(
@@ -355,7 +391,17 @@ def case_record_past_notice(request, pk):
         except DomainError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(request, _("%(reference)s recorded afterwards.") % {"reference": notice.reference})
+            if notice.beyond_ladder:
+                messages.success(
+                    request,
+                    _(
+                        "%(reference)s recorded afterwards, beyond the ladder: it repeats %(step)s and escalates "
+                        "nothing."
+                    )
+                    % {"reference": notice.reference, "step": notice.step.name},
+                )
+            else:
+                messages.success(request, _("%(reference)s recorded afterwards.") % {"reference": notice.reference})
             return redirect("notices-detail", notice.pk)
     return render(request, "notices/past_notice_form.html", {"case": case, "form": form})
 

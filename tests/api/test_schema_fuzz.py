@@ -24,7 +24,7 @@ from tests.factories import api_token, make_user
 from tests.factories_blocking import ISPFactory, isp_user
 from tracker.core.models import Role
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 CALLERS = ("anonymous", *Role.values)
 # Not positive_data_acceptance: a schema cannot say that a referenced record exists or is in the right state,
 # so a schema-valid body naming item 1569552 is rightly refused with a 400 naming the field.

@@ -98,7 +98,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("advisory-reasons/{id}/", "GET"): STAFF,
     # Items, evidence, cases and imports: analysts' work, read by all staff.
     ("categories/", "GET"): STAFF,
+    ("categories/", "POST"): frozenset({ADMINISTRATOR}),  # categories are administrators' reference data
     ("categories/{slug}/", "GET"): STAFF,
+    ("categories/{slug}/", "PATCH"): frozenset({ADMINISTRATOR}),
     ("items/", "GET"): STAFF,
     ("items/", "POST"): ANALYST_WORK,
     ("items/{id}/", "GET"): STAFF,
@@ -134,6 +136,22 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("notices/{id}/replies/", "GET"): STAFF,
     ("notices/{id}/replies/", "POST"): LIAISON_WORK,
     ("notices/{id}/rebuttals/", "POST"): LIAISON_WORK,
+    # The contact log of a case: liaison officers and supervisors log; whoever reads cases reads it.
+    ("contact-log/", "GET"): STAFF,
+    ("contact-log/", "POST"): LIAISON_WORK,
+    ("contact-log/{id}/", "GET"): STAFF,
+    ("contact-log/attachments/{id}/download/", "GET"): STAFF,
+    # Escalation ladders: the notice desk reads; administrators keep them (as in the admin); supervisors and
+    # administrators choose a platform's ladder (as on the platform page).
+    ("escalation-policies/", "GET"): NOTICE_DESK,
+    ("escalation-policies/", "POST"): frozenset({ADMINISTRATOR}),
+    ("escalation-policies/{id}/", "GET"): NOTICE_DESK,
+    ("escalation-policies/{id}/", "PATCH"): frozenset({ADMINISTRATOR}),
+    ("escalation-policies/{id}/assign/", "POST"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("escalation-steps/", "GET"): NOTICE_DESK,
+    ("escalation-steps/", "POST"): frozenset({ADMINISTRATOR}),
+    ("escalation-steps/{id}/", "GET"): NOTICE_DESK,
+    ("escalation-steps/{id}/", "PATCH"): frozenset({ADMINISTRATOR}),
     # Rebuttals: recorded by liaison officers, decided by supervisors.
     ("rebuttals/", "GET"): NOTICE_DESK,
     ("rebuttals/", "POST"): LIAISON_WORK,
@@ -158,6 +176,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("block-orders/{id}/approve/", "POST"): frozenset({SUPERVISOR}),
     ("block-orders/{id}/acknowledge/", "POST"): frozenset({ISP}),
     ("block-orders/{id}/implemented/", "POST"): frozenset({ISP}),
+    # Lifts and orders of the past are drafted by supervisors, as block orders are, and approved by a second.
+    ("block-orders/{id}/lift/", "POST"): frozenset({SUPERVISOR}),
+    ("block-orders/record-past/", "POST"): frozenset({SUPERVISOR}),
     # The blocklist: everyone who reads block orders, ISPs included.
     ("blocklist/", "GET"): STAFF | {ISP},
     ("blocklist/public-key/", "GET"): STAFF | {ISP},
@@ -165,6 +186,29 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("blocklist/diff/signature/", "GET"): STAFF | {ISP},
     ("blocklist/export/{kind}/", "GET"): STAFF | {ISP},
     ("blocklist/export/{kind}/signature/", "GET"): STAFF | {ISP},
+    # Block proposals: staff read them; supervisors decide them (dismiss, or draft the order they suggest, which
+    # closes them), as on the order form. Administrators never decide.
+    ("block-proposals/", "GET"): STAFF,
+    ("block-proposals/{id}/", "GET"): STAFF,
+    ("block-proposals/{id}/dismiss/", "POST"): frozenset({SUPERVISOR}),
+    ("block-proposals/{id}/order/", "POST"): frozenset({SUPERVISOR}),
+    # Compliance checks: read by those who read the order page (view_isp); "check now" by those who keep the
+    # ISP registry (change_isp, the ISP list's button).
+    ("block-orders/{id}/compliance/", "GET"): LIAISON_WORK | READ_EVERYTHING,
+    ("block-orders/{id}/compliance/check/", "POST"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("compliance-alerts/", "GET"): LIAISON_WORK | READ_EVERYTHING,
+    ("compliance-alerts/{id}/", "GET"): LIAISON_WORK | READ_EVERYTHING,
+    # The ISP registry: reference data that administrators keep (supervisors may, as on the ISP pages); read
+    # by those who read the ISP pages. ISP accounts use the API for their orders only.
+    ("isps/", "GET"): LIAISON_WORK | READ_EVERYTHING,
+    ("isps/", "POST"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("isps/{id}/", "GET"): LIAISON_WORK | READ_EVERYTHING,
+    ("isps/{id}/", "PATCH"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("isps/{id}/link-account/", "POST"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("isps/{id}/unlink-account/", "POST"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("isps/{id}/resolvers/", "GET"): LIAISON_WORK | READ_EVERYTHING,
+    ("isps/{id}/resolvers/", "PUT"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("isps/{id}/check/", "POST"): frozenset({SUPERVISOR, ADMINISTRATOR}),
 }
 
 # Cases where the server today answers otherwise than the table: (route, method, role) -> why.

@@ -69,5 +69,5 @@ def test_the_notices_timeline_queries_do_not_grow_with_the_case(
     liaison_officer, supervisor, count, django_assert_num_queries
 ):
     case = run_case(liaison_officer, supervisor, count=count)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # notices, reminders, replies, mail, rebuttals, sanctions, contacts
         case_events(case)

@@ -51,7 +51,8 @@ def test_the_six_emails_are_recorded_afterwards_with_their_dates_once(case):
         "TKD/2017/000002",
     ]
     assert all(notice.recorded_afterwards and notice.recorded_by.username == "liaison" for notice in notices)
-    assert [notice.step.position for notice in notices] == [1, 2, 2, 3, 4, 5]
+    assert [notice.step.position for notice in notices] == [1, 2, 3, 4, 5, 5]
+    assert [notice.beyond_ladder for notice in notices] == [False] * 5 + [True]  # the ladder has five rungs
     assert all(notice.notice_items.count() == 6 for notice in notices)
 
 
@@ -86,3 +87,11 @@ def test_the_case_timeline_tells_the_story_in_order(case):
     lapses = [index for index, kind in enumerate(kinds) if kind == "notice_lapsed"]
     assert len(lapses) == 6
     assert lapses[-1] < kinds.index("block_order")  # the block followed the last lapse
+
+
+def test_the_ceos_public_apology_is_in_the_contact_log_once(case):
+    entry = demo.apology(case).get()
+    assert timezone.localtime(entry.occurred_at, demo.WIB).date() == date(2017, 7, 16)
+    assert entry.platform_participants == ["Telegram's CEO"] and "placeholder" in entry.summary
+    contact = next(event for event in case_timeline(case) if event.kind == "contact")
+    assert "Public statement" in contact.title

@@ -143,7 +143,14 @@ def set_active(*, actor, user: User, active: bool, reason: str) -> None:
 
 
 def invite(
-    *, actor, username: str, email: str = "", first_name: str = "", last_name: str = "", role: str = "", otp_code: str = ""
+    *,
+    actor,
+    username: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    role: str = "",
+    otp_code: str = "",
 ) -> tuple[User, str]:
     """A new account without a password, and the link (to hand over) where its owner chooses one. A powerful
     role is requested like any other grant: it waits for a second administrator."""

@@ -275,6 +275,9 @@ SPECTACULAR_SETTINGS = {
         "InboundMailStateEnum": "notices.models.InboundMail.State",
         "InboundMailSourceEnum": "notices.models.InboundMail.Source",
         "InboundMailKindEnum": "notices.models.InboundMail.Kind",
+        "EscalationStepKindEnum": "notices.models.EscalationStep.Kind",
+        "ContactKindEnum": "notices.models.ContactEntry.Kind",
+        "PlatformContactRoleEnum": "platforms.models.PlatformContact.Role",
     },
 }
 
