@@ -78,12 +78,15 @@ def order_new(request):
             pk=request.GET.get("proposal") or request.POST.get("proposal"),
         )
     citable = services.notices_behind(proposal.case if proposal else None)
+    # "Record a block order of the past": given outside the tracker, with its real times (never mailed).
+    past = _recording_the_past(request)
     if request.method == "POST":
         form = OrderForm(request.POST, notices=citable)
         if form.is_valid():
             data = form.cleaned_data
+            draft = services.record_past_order if past else services.create_block_order
             try:
-                order = services.create_block_order(
+                order = draft(
                     actor=request.user,
                     names=data["names"],
                     justification=data["justification"],
@@ -108,7 +111,11 @@ def order_new(request):
             initial["legal_basis"] = _legal_basis(proposal.case)
             initial["notices"] = list(citable)
         form = OrderForm(initial=initial, notices=citable)
-    return render(request, "blocking/order_form.html", {"form": form, "proposal": proposal})
+    return render(request, "blocking/order_form.html", {"form": form, "proposal": proposal, "past": past})
+
+
+def _recording_the_past(request) -> bool:
+    return (request.POST.get("past") or request.GET.get("past")) == "1"
 
 
 def _legal_basis(case) -> str:
@@ -193,10 +200,12 @@ def lift_new(request, pk):
     block = get_object_or_404(BlockOrder, pk=pk, kind=BlockOrder.Kind.BLOCK)
     bound = services.isps_bound_by(block)
     form = LiftForm(request.POST or None, initial={"legal_basis": block.legal_basis}, bound_isps=bound)
+    past = _recording_the_past(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        draft = services.record_past_order if past else services.create_lift_order
         try:
-            order = services.create_lift_order(
+            order = draft(
                 actor=request.user,
                 block_order=block,
                 names=data["names"] or None,
@@ -212,7 +221,8 @@ def lift_new(request, pk):
             messages.success(request, _("Lift order %(ref)s drafted.") % {"ref": order.reference})
             return redirect("blocking-order-detail", order.pk)
     in_force = blocklist_periods.open_names(block).order_by("name", "subtree")[:2000]
-    return render(request, "blocking/lift_form.html", {"form": form, "block": block, "in_force": in_force})
+    context = {"form": form, "block": block, "in_force": in_force, "past": past}
+    return render(request, "blocking/lift_form.html", context)
 
 
 @login_required
