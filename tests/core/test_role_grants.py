@@ -150,3 +150,22 @@ def test_break_glass_superuser_is_audited_told_to_supervisors_and_ended(capsys, 
     assert not glass.is_superuser and not glass.is_active
     with pytest.raises(CommandError):
         call_command("break_glass_superuser", "glass", "--reason", "again")
+
+
+def test_a_password_set_in_the_admin_site_is_audited_and_ends_the_persons_tokens(client, two_administrators):
+    from tests.factories import api_token
+    from tracker.accounts.models import ApiToken
+
+    first, _second = two_administrators
+    person = make_user("analyst")
+    api_token(person)
+    client.force_login(first)
+    chosen = "a new passphrase for the analyst 2017"
+    answer = client.post(
+        f"/admin/tracker/user/{person.pk}/password/",
+        {"password1": chosen, "password2": chosen, "usable_password": "true"},
+    )
+    assert answer.status_code == 302
+    assert User.objects.get(pk=person.pk).check_password(chosen)
+    assert AuditEntry.objects.filter(object_id=str(person.pk), reason="password set in the admin site").exists()
+    assert not ApiToken.objects.usable().filter(user=person).exists()

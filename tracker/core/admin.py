@@ -19,6 +19,16 @@ class TrackerUserAdmin(UserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: the audit trail keeps pointing at the person
 
+    def user_change_password(self, request, id, form_url=""):
+        # An administrator setting someone's password (a forgotten one) is in the trail; the tokens end (User.save).
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            person = User.objects.get(pk=id)
+            audit.record(
+                obj=person, action=AuditEntry.Action.EVENT, actor=request.user, reason="password set in the admin site"
+            )
+        return response
+
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(User.objects.get(pk=obj.pk)) if change else {}
         super().save_model(request, obj, form, change)
