@@ -18,6 +18,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tracker.core import queueing
 from tracker.core.errors import DomainError, require_permission
 
 from . import noncompliance
@@ -214,7 +215,7 @@ def queue_isp_check(*, isp: ISP, actor) -> list[int]:
     from .tasks import check_compliance  # the tasks module imports this one
 
     isp_id = isp.pk
-    transaction.on_commit(lambda: check_compliance.delay(isp_id))
+    transaction.on_commit(lambda: queueing.queue(check_compliance.delay, isp_id, what=f"check of ISP {isp_id}"))
     return [isp_id]
 
 
@@ -228,5 +229,7 @@ def queue_order_check(*, order: BlockOrder, actor) -> list[int]:
     from .tasks import check_order_compliance  # the tasks module imports this one
 
     order_id = order.pk
-    transaction.on_commit(lambda: check_order_compliance.delay(order_id))
+    transaction.on_commit(
+        lambda: queueing.queue(check_order_compliance.delay, order_id, what=f"check of order {order_id}")
+    )
     return isp_ids

@@ -23,7 +23,7 @@ from notices.models import EscalationPolicy, Notice, Notification
 from notices.notifications import notify
 from tracker.accounts import second_factor
 from tracker.cases.models import Case
-from tracker.core import audit
+from tracker.core import audit, queueing
 from tracker.core.actors import BLOCKING_SCHEDULE, is_system
 from tracker.core.deadlines import DeadlineRule, compute_deadline
 from tracker.core.dns_names import BlockedName, parse_names
@@ -537,7 +537,8 @@ def approve_order(
 def _queue_issue(order_id: int, eta: datetime) -> None:
     from .tasks import issue_order_task
 
-    issue_order_task.apply_async(args=[order_id], eta=eta)
+    # The approval is saved; with the queue down the sweep issues the order at its time anyway.
+    queueing.queue(issue_order_task.apply_async, args=[order_id], eta=eta, what=f"issuing order {order_id}")
 
 
 def send_back(*, order: BlockOrder, actor, reason: str) -> BlockOrder:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tracker.core import audit
+from tracker.core import audit, queueing
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import PAGE_SIZE, query_without_page
@@ -305,6 +305,6 @@ def isp_check(request, pk):
     from .tasks import check_compliance
 
     isp = get_object_or_404(ISP, pk=pk)
-    check_compliance.delay(isp.pk)
+    queueing.queue(check_compliance.delay, isp.pk, what=f"check of ISP {isp.pk}")
     messages.success(request, _("Compliance check of %(isp)s queued.") % {"isp": isp.name})
     return redirect("blocking-isp-list")

@@ -23,8 +23,6 @@ from email import message_from_bytes
 from email import policy as email_policy
 from email.utils import format_datetime
 
-import kombu.exceptions
-import redis.exceptions
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
@@ -32,6 +30,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tracker.core import queueing
 from tracker.core.actors import MAIL_DELIVERY
 from tracker.core.states import change_state, claim_state
 
@@ -41,12 +40,6 @@ from .sweep import sweep_lease
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # The broker refusing or dropping a publish: kombu wraps what it retried in OperationalError; redis-py's own
 # errors and socket errors may come through unwrapped.
-QUEUE_DOWN = (
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    OSError,
-)
 # Errors after which the message certainly did not go out and a later try may succeed.
 TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionRefusedError, socket.timeout)
 State = Delivery.State
@@ -231,7 +224,7 @@ def enqueue(delivery_ids: list[int]) -> bool:
     for number, delivery_id in enumerate(delivery_ids):
         try:
             task.delay(delivery_id)
-        except QUEUE_DOWN as exc:
+        except queueing.QUEUE_DOWN as exc:
             # The rest would fail the same way, each after its own retries: leave them all to the sweep.
             waiting = delivery_ids[number:]
             logger.warning(

@@ -30,11 +30,10 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from platforms.models import Platform
 from tracker.cases.models import Case, CaseItem
-from tracker.core import actors, audit, audit_chain
+from tracker.core import actors, audit, audit_chain, queueing
 from tracker.core.canonical import InvalidItem
 from tracker.core.errors import DomainError, require_permission
 from tracker.core.models import AuditEntry
@@ -124,12 +123,8 @@ def create_import(
 def _queue(import_id: int) -> None:
     from tracker.imports.tasks import run_item_import
 
-    try:
-        run_item_import.delay(import_id)
-    except BrokerUnavailable as exc:
-        # The import is saved and stays queued: the sweep queues it again when its lease runs out, so the
-        # person who started it gets their answer (202) rather than an error for a task that will still run.
-        logger.warning("import %s not queued (%s): requeue_stuck_imports will queue it", import_id, exc)
+    # Saved and queued: if the queue is down, requeue_stuck_imports queues it when its lease runs out.
+    queueing.queue(run_item_import.delay, import_id, what=f"import {import_id}")
 
 
 def _queued_grace() -> timedelta:
