@@ -22,12 +22,23 @@ from tracker.core import queueing
 from tracker.core.errors import DomainError, require_permission
 
 from . import noncompliance
-from .exports import block_page_target, current_serial
-from .models import ISP, BlocklistChange, BlocklistEntry, BlockOrder, ComplianceAlert, ComplianceCheck
+from .exports import block_page_target, current_serial, isp_names
+from .models import (
+    ISP,
+    BlocklistChange,
+    BlocklistEntry,
+    BlocklistPeriod,
+    BlockOrder,
+    ComplianceAlert,
+    ComplianceCheck,
+)
 
 
-def names_to_check(limit: int) -> tuple[list[str], list[str]]:
-    """(names that must be blocked, names lifted that must resolve again): the most recent changes first."""
+def names_to_check(limit: int, isp: ISP | None = None) -> tuple[list[str], list[str]]:
+    """(names that must be blocked, names lifted that must resolve again): the most recent changes first. With
+    `isp`, the ISP's own list: an ISP is never checked for names that no order binding it blocks."""
+    if isp is not None:
+        return _isp_names_to_check(limit, isp)
     # A subtree is checked at its own name (the RPZ blocks it too): a made-up name under it would get
     # NXDOMAIN from any resolver and prove nothing.
     blocked = list(
@@ -49,6 +60,29 @@ def names_to_check(limit: int) -> tuple[list[str], list[str]]:
         if len(lifted) >= limit:
             break
     return blocked, lifted
+
+
+def _isp_names_to_check(limit: int, isp: ISP) -> tuple[list[str], list[str]]:
+    in_force = isp_names(isp)
+    blocked = _first_unique(in_force.order_by("-since_serial", "name").values_list("name", flat=True), limit)
+    ended = (
+        BlocklistPeriod.objects.filter(until_serial__isnull=False, isps__isps=isp)
+        .order_by("-until_serial", "name")
+        .values_list("name", flat=True)[: limit * 4]
+    )
+    still_held = set(in_force.filter(name__in=list(ended)).values_list("name", flat=True))
+    lifted = _first_unique((name for name in ended if name not in still_held), limit)
+    return blocked, lifted
+
+
+def _first_unique(names, limit: int) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        if name not in found:
+            found.append(name)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def query(name: str, host: str, port: int, timeout: float) -> tuple[bool | None, str]:
@@ -87,7 +121,7 @@ def check_isp(
     timeout = settings.BLOCKING_COMPLIANCE_TIMEOUT
     now = now or timezone.now()
     serial = current_serial()
-    blocked, lifted = names if names is not None else names_to_check(limit)
+    blocked, lifted = names if names is not None else names_to_check(limit, isp)
     checks = []
     for host, port in isp.resolvers():
         resolver = f"{host}:{port}"

@@ -165,3 +165,18 @@ def test_an_orders_compliance_costs_the_same_queries_for_more_isps(
         answered(other, "a.example.com", "compliant")
     with django_assert_num_queries(len(small.captured_queries)):
         assert len(api_client.get(f"/api/v1/block-orders/{order.pk}/compliance/").json()["isps"]) == 6
+
+
+def test_an_isp_is_checked_only_for_the_names_of_orders_that_bind_it(make_user):
+    from blocking.compliance import names_to_check
+    from tests.factories_blocking import issued_lift
+
+    telkom, indosat = ISPFactory(name="Telkom"), ISPFactory(name="Indosat")
+    proposer, approver = make_user("supervisor"), make_user("supervisor")
+    block = order_in_force(proposer=proposer, approver=approver, isps=[telkom], names="a.example.com\nb.example.com")
+    order_in_force(proposer=proposer, approver=approver, isps=[indosat], names="c.example.com")
+    assert names_to_check(10, telkom) == (["a.example.com", "b.example.com"], [])
+    assert names_to_check(10, indosat) == (["c.example.com"], [])
+    issued_lift(block=block, proposer=proposer, approver=approver, names="b.example.com", effective_in=timedelta(0))
+    assert names_to_check(10, telkom) == (["a.example.com"], ["b.example.com"])
+    assert names_to_check(10, indosat) == (["c.example.com"], [])

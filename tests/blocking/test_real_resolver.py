@@ -126,6 +126,9 @@ def test_rpz_export_blocks_in_unbound_and_compliance_tells_blocking_from_non_blo
     supervisor, make_user, tmp_path
 ):
     second = make_user("supervisor")
+    # Registered before the order is issued, so it binds them (an order binds the ISPs there when it is issued).
+    compliant, lagging = ISPFactory(name="Blocks"), ISPFactory(name="Ignores")
+    ISPFactory(name="Unchecked")  # no resolvers listed: never queried
     block = order_in_force(
         proposer=supervisor, approver=second, names="blocked.test\n*.tree.test\nlifted.test\nunder_score.test"
     )
@@ -142,9 +145,10 @@ def test_rpz_export_blocks_in_unbound_and_compliance_tells_blocking_from_non_blo
             answer = ask(name, blocking.port)
             assert answer.rcode() == dns.rcode.NOERROR and answer.answer, name
 
-        compliant = ISPFactory(name="Blocks", resolver_addresses=f"127.0.0.1:{blocking.port}")
-        lagging = ISPFactory(name="Ignores", resolver_addresses=f"127.0.0.1:{open_resolver.port}")
-        ISPFactory(name="Unchecked")  # no resolvers listed: never queried
+        compliant.resolver_addresses = f"127.0.0.1:{blocking.port}"
+        lagging.resolver_addresses = f"127.0.0.1:{open_resolver.port}"
+        for isp in (compliant, lagging):
+            isp.save(update_fields=["resolver_addresses"])
         check_compliance()
 
     results = {
