@@ -12,6 +12,7 @@ from blocking import exports, services
 from blocking.models import BlockOrder
 from notices.models import ContactEntry, Notice, PlatformReply
 from platforms.demo import TELEGRAM_NAMES
+from platforms.models import UrlRules
 from tests.factories import (
     PASSWORD,
     PlatformContactFactory,
@@ -23,6 +24,7 @@ from tests.factories import (
 from tests.factories_blocking import ISPFactory
 from tracker.cases.models import Case
 from tracker.core.models import AuditEntry
+from tracker.items.models import FlaggedItem
 
 pytestmark = pytest.mark.django_db
 WIB = ZoneInfo("Asia/Jakarta")
@@ -80,7 +82,7 @@ def telegram_history() -> dict:
 
 @pytest.fixture
 def ministry(tmp_path):
-    telegram = PlatformFactory(name="Telegram", slug="telegram")
+    telegram = PlatformFactory(name="Telegram", slug="telegram", url_rules=UrlRules.TELEGRAM)
     PlatformHostFactory(platform=telegram, host="t.me")
     PlatformContactFactory(platform=telegram, role="abuse", email="abuse@telegram.example")
     ISPFactory(name="Telkom")
@@ -148,3 +150,132 @@ def test_importing_twice_adds_nothing_and_a_dry_run_keeps_nothing(ministry, caps
     run(path, people)
     assert Case.objects.count() == 1 and Notice.objects.count() == 6 and BlockOrder.objects.count() == 2
     assert "skipped" in capsys.readouterr().out
+
+
+def test_every_record_the_import_writes_is_audited_as_the_command_line(ministry):
+    people, path = ministry
+    before = AuditEntry.objects.count()
+    run(path, people)
+    written = AuditEntry.objects.order_by("pk")[before:]
+    assert written and {entry.source for entry in written} == {AuditEntry.Source.COMMAND}
+    assert {entry.actor for entry in written} == {people["recorder"], people["verifier"]}
+
+
+@pytest.mark.parametrize(
+    ("spoil", "where", "why"),
+    [
+        (lambda case: case["items"].__setitem__(1, CHANNEL), r"cases\[0\]\.items\[1\]", "should be an object"),
+        (
+            lambda case: case["notices"][2].update(sent_on="2016-09-27"),
+            r"cases\[0\]\.notices\[2\]",
+            "unknown field: sent_on",
+        ),
+        (
+            lambda case: case["notices"][0]["replies"][0].update(channel="fax"),
+            r"cases\[0\]\.notices\[0\]\.replies\[0\]",
+            "Choose a channel",
+        ),
+        (
+            lambda case: case["notices"][0]["replies"][0].update(received_at="2016-03-28T10:00:00+07:00"),
+            r"cases\[0\]\.notices\[0\]\.replies\[0\]",
+            "before its notice",
+        ),
+        (
+            lambda case: case["orders"][0].update(isps=["Telkom", "Nowhere Net"]),
+            r"cases\[0\]\.orders\[0\]\.isps\[1\]",
+            "Nowhere Net",
+        ),
+        (
+            lambda case: case["orders"][0]["lifts"][0].update(names=["example.org"]),
+            r"cases\[0\]\.orders\[0\]\.lifts\[0\]",
+            "cannot be lifted",
+        ),
+        (lambda case: case["notices"][0].update(step=6), r"cases\[0\]\.notices\[0\]\.step", "notice rung"),
+    ],
+)
+def test_a_refusal_names_its_place_and_the_reason_and_keeps_nothing(ministry, tmp_path, spoil, where, why):
+    people, _path = ministry
+    history = telegram_history()
+    spoil(history["cases"][0])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(history))
+    before = AuditEntry.objects.count()
+    with pytest.raises(CommandError, match=f"{where}.*{why}"):
+        run(bad, people)
+    assert not FlaggedItem.objects.exists() and not BlockOrder.objects.exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_dry_run_writes_nothing_and_says_what_would_await_approval(ministry, capsys):
+    people, path = ministry
+    before = AuditEntry.objects.count()
+    run(path, people, "--dry-run")
+    out = capsys.readouterr().out
+    assert not FlaggedItem.objects.exists() and not Notice.objects.exists() and not BlockOrder.objects.exists()
+    assert AuditEntry.objects.count() == before
+    assert "Would import 1 cases" in out and "6 notices" in out and "1 block orders, 1 lifts" in out
+    assert out.index("lift of") < out.index("block of 11 names")
+
+
+def test_orders_name_their_isps_and_a_lift_some_names_for_some_isps_until_a_time(ministry, tmp_path):
+    people, _path = ministry
+    ISPFactory(name="Indosat")
+    history = telegram_history()
+    order = history["cases"][0]["orders"][0]
+    order["isps"] = ["Telkom", "Indosat"]
+    order["lifts"] = [
+        {
+            "effective_at": "2017-08-10T12:00:00+07:00",
+            "ends_at": "2017-08-17T12:00:00+07:00",
+            "names": TELEGRAM_NAMES[:2],
+            "isps": ["Telkom"],
+        }
+    ]
+    history["cases"].append({**history["cases"][0], "title": "Telegram, second file", "items": [], "notices": []})
+    history["cases"][1]["orders"] = [{**order, "isps": "all", "lifts": []}]
+    path = tmp_path / "orders.json"
+    path.write_text(json.dumps(history))
+    run(path, people)
+    block = BlockOrder.objects.get(kind="block", case__title="Terror channels on Telegram")
+    lift = BlockOrder.objects.get(kind="lift")
+    assert not block.binds_all_isps and sorted(block.isps.values_list("name", flat=True)) == ["Indosat", "Telkom"]
+    assert block.notices.count() == 6  # the notices sent before it, cited by default
+    assert lift.names.count() == 2 and [isp.name for isp in lift.isps.all()] == ["Telkom"]
+    assert lift.ends_at == datetime(2017, 8, 17, 12, tzinfo=WIB)
+    assert BlockOrder.objects.get(kind="block", case__title="Telegram, second file").binds_all_isps
+
+
+def test_the_optional_fields_a_ministry_may_give(ministry, tmp_path):
+    people, _path = ministry
+    case = telegram_history()["cases"][0]
+    case["items"][0]["logged_at"] = "2016-03-20T09:00:00+07:00"
+    case["notices"] = [
+        {
+            "sent_at": "2017-06-11T10:00:00+07:00",
+            "step": 5,
+            "recipients": ["legal@telegram.example"],
+            "replies": [
+                {
+                    "received_at": "2017-07-15T08:00:00+07:00",
+                    "channel": "email",
+                    "summary": "One removed, one refused.",
+                    "outcomes": {
+                        "https://t.me/s/radical_channel_one": "removed",
+                        "https://t.me/radical_channel_two": {"outcome": "refused", "reason": "news reporting"},
+                    },
+                }
+            ],
+        }
+    ]
+    case["orders"] = []
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps([case]))  # a bare list of cases is a document too
+    run(path, people)
+    notice = Notice.objects.get()
+    assert notice.step.position == 5 and notice.recipients == ["legal@telegram.example"]
+    assert dict(notice.notice_items.values_list("item__canonical", "outcome")) == {
+        CHANNEL: "removed",
+        "https://t.me/radical_channel_two": "refused",
+    }
+    sighting = FlaggedItem.objects.get(canonical=CHANNEL).sightings.get()
+    assert "2016-03-20" in sighting.note

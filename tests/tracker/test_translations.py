@@ -42,7 +42,8 @@ def test_the_indonesian_catalogue_is_complete_and_compiled(tmp_path):
 
     from django.conf import settings
 
-    require("gettext", shutil.which("msgattrib") is not None, "msgattrib and msgfmt are not installed")
+    missing = [tool for tool in ("msgattrib", "msgfmt") if shutil.which(tool) is None]
+    require("gettext", not missing, f"{' and '.join(missing)} not installed (apt-get install gettext)")
     po = Path(settings.BASE_DIR) / "locale" / "id" / "LC_MESSAGES" / "django.po"
     for option in ("--untranslated", "--only-fuzzy"):
         left = subprocess.run(["msgattrib", option, str(po)], capture_output=True, text=True, check=True).stdout
