@@ -108,3 +108,24 @@ def test_entries_are_sealed_when_their_transaction_commits_and_not_before(make_u
         assert AuditEntry.objects.get(pk=entry.pk).seal is None
     assert AuditEntry.objects.get(pk=entry.pk).seal is not None
     assert audit_chain.verify().first_broken is None
+
+
+def test_entries_written_set_wise_are_one_per_record_and_sealed_into_the_chain(
+    analyst, django_capture_on_commit_callbacks
+):
+    categories = CategoryFactory.create_batch(3)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        written = audit.record_many(
+            categories,
+            action=AuditEntry.Action.CHANGE,
+            actor=analyst,
+            changes_of=lambda category: {"name": ["old", category.name]},
+            reason="bulk",
+        )
+        assert AuditEntry.objects.filter(seal__isnull=True, reason="bulk").count() == 3
+    assert written == 3
+    entries = AuditEntry.objects.filter(reason="bulk").order_by("id")
+    assert [entry.object_id for entry in entries] == [str(category.pk) for category in categories]
+    assert [entry.changes["name"][1] for entry in entries] == [category.name for category in categories]
+    assert all(entry.seal and entry.actor == analyst for entry in entries)
+    assert audit_chain.verify().first_broken is None
