@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from tracker.core import audit, queueing
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.listing import list_page, query_without_page
 
 from . import blocklist as blocklist_periods
 from . import compliance, exports, mail, services, signing
@@ -59,7 +58,7 @@ def order_list(request):
         request,
         "blocking/order_list.html",
         {
-            "page": Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": list_page(request, orders),
             "query": query_without_page(request),
             "statuses": BlockOrder.Status.choices,
             "kinds": BlockOrder.Kind.choices,
@@ -228,13 +227,13 @@ def lift_new(request, pk):
 @login_required
 @ui_permission
 def blocklist(request):
-    versions = Paginator(BlocklistVersion.objects.select_related("order").order_by("-serial"), PAGE_SIZE)
+    versions = BlocklistVersion.objects.select_related("order").order_by("-serial")
     return render(
         request,
         "blocking/blocklist.html",
         {
             "serial": exports.current_serial(),
-            "page": versions.get_page(request.GET.get("page")),
+            "page": list_page(request, versions),
             "formats": list(exports.FORMATS),
             "public_key_pem": signing.public_key_pem(),
             "public_key_base64": signing.public_key_base64(),

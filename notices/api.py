@@ -319,7 +319,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = selectors.notices()
     serializer_class = NoticeSerializer
     filterset_class = NoticeFilter
-    ordering_fields = ["sent_at", "deadline_at", "prepared_at", "reference"]
+    ordering_fields = ["sent_at", "deadline_at", "reference"]  # each served by an index
     ordering = ["-sent_at", "-prepared_at", "-id"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -30,9 +31,10 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker.core import queueing
+from tracker.core import audit, queueing
 from tracker.core.actors import MAIL_DELIVERY
-from tracker.core.states import change_state, claim_state
+from tracker.core.models import AuditEntry
+from tracker.core.states import change_state, claim_state, machine_of
 
 from .models import Delivery, DeliveryAttempt, Notice
 from .sweep import sweep_lease
@@ -123,21 +125,52 @@ def earlier_message_ids(notice: Notice, *, sent_at: datetime) -> dict[str, list[
 
 def create_deliveries(notice: Notice, *, now: datetime) -> list[Delivery]:
     """One delivery row per recipient with its exact message; called inside the notice's transaction."""
+    return create_deliveries_of([notice], now=now)
+
+
+def create_deliveries_of(notices: list[Notice], *, now: datetime) -> list[Delivery]:
+    """`create_deliveries` for many notices sent at `now` (a batch of lapses): the earlier Message-IDs of all
+    their cases in one query and every delivery row in one INSERT, so the cost does not grow per notice."""
+    if not notices:
+        return []
     sender = sender_address()
-    earlier = earlier_message_ids(notice, sent_at=now)  # one query for every recipient
+    if len(notices) == 1:
+        earlier_of = {notices[0].case_id: earlier_message_ids(notices[0], sent_at=now)}
+    else:
+        earlier_of = _earlier_message_ids_of_cases(notices, sent_at=now)
     deliveries = []
-    for number, recipient in enumerate(notice.recipients, start=1):
-        message_id = message_id_for(notice.reference, number)
-        email = build_email(
-            notice,
-            recipient=recipient,
-            sender=sender,
-            message_id=message_id,
-            sent_at=now,
-            earlier=earlier.get(recipient, []),
-        )
-        deliveries.append(_delivery_of(email, recipient=recipient, now=now, notice=notice))
+    for notice in notices:
+        earlier = earlier_of.get(notice.case_id, {})
+        for number, recipient in enumerate(notice.recipients, start=1):
+            message_id = message_id_for(notice.reference, number)
+            email = build_email(
+                notice,
+                recipient=recipient,
+                sender=sender,
+                message_id=message_id,
+                sent_at=now,
+                earlier=earlier.get(recipient, []),
+            )
+            deliveries.append(_delivery_of(email, recipient=recipient, now=now, notice=notice))
     return Delivery.objects.bulk_create(deliveries)
+
+
+def _earlier_message_ids_of_cases(notices: list[Notice], *, sent_at: datetime) -> dict[int, dict[str, list[str]]]:
+    """`earlier_message_ids` of each notice's case, for notices not yet stored: {case id: {recipient: ids}}."""
+    recipients = {recipient for notice in notices for recipient in notice.recipients}
+    rows = (
+        Delivery.objects.filter(
+            notice__case_id__in={notice.case_id for notice in notices},
+            recipient__in=recipients,
+            notice__sent_at__lt=sent_at,
+        )
+        .order_by("notice__sent_at", "id")
+        .values_list("notice__case_id", "recipient", "message_id")
+    )
+    earlier: dict[int, dict[str, list[str]]] = {}
+    for case_id, recipient, message_id in rows:
+        earlier.setdefault(case_id, {}).setdefault(recipient, []).append(message_id)
+    return earlier
 
 
 def create_message_deliveries(
@@ -159,6 +192,35 @@ def create_message_deliveries(
     notice's is. The unique constraint refuses the same message to the same address twice (the caller's
     transaction then fails whole). Returns the deliveries' ids, for `enqueue` after commit.
     """
+    deliveries = message_deliveries(
+        about=about,
+        kind=kind,
+        purpose=purpose,
+        reference=reference,
+        subject=subject,
+        body=body,
+        to=to,
+        cc=cc,
+        attachments=attachments,
+        now=now,
+    )
+    return [delivery.pk for delivery in Delivery.objects.bulk_create(deliveries)]
+
+
+def message_deliveries(
+    *,
+    about: models.Model,
+    kind: str,
+    purpose: str,
+    reference: str,
+    subject: str,
+    body: str,
+    to: list[str],
+    cc: list[str] | tuple = (),
+    attachments: list[tuple[str, str, str]] | tuple = (),
+    now: datetime,
+) -> list[Delivery]:
+    """The unsaved delivery rows of `create_message_deliveries`, for a caller that inserts many at once."""
     sender = sender_address()
     about_type = ContentType.objects.get_for_model(about)
     addresses = list(dict.fromkeys(address for address in [*to, *cc] if address))
@@ -187,7 +249,7 @@ def create_message_deliveries(
                 purpose=purpose,
             )
         )
-    return [delivery.pk for delivery in Delivery.objects.bulk_create(deliveries)]
+    return deliveries
 
 
 def _delivery_of(email: EmailMessage, *, recipient: str, now: datetime, **about) -> Delivery:
@@ -236,6 +298,148 @@ def enqueue(delivery_ids: list[int]) -> bool:
             )
             return False
     return True
+
+
+# Deliveries per notices.send_deliveries task: one SMTP session for them all.
+SEND_BATCH = 200
+
+
+def enqueue_batches(delivery_ids: list[int]) -> bool:
+    """`enqueue` for work done set-wise (a batch of lapses): one `notices.send_deliveries` task per SEND_BATCH
+    deliveries, each sending its batch over one SMTP session. Returns whether every batch was queued; the
+    queue being down is logged and left to the sweep, as in `enqueue`."""
+    from .tasks import send_deliveries as task
+
+    for start in range(0, len(delivery_ids), SEND_BATCH):
+        try:
+            task.delay(delivery_ids[start : start + SEND_BATCH])
+        except queueing.QUEUE_DOWN as exc:
+            waiting = delivery_ids[start:]
+            logger.warning(
+                "mail queue unreachable (%s: %s): %d deliveries wait for the sweep (ids %s)",
+                type(exc).__name__,
+                exc,
+                len(waiting),
+                ", ".join(map(str, waiting[:20])),
+            )
+            return False
+    return True
+
+
+def send_deliveries(*, delivery_ids: list[int]) -> dict[int, str]:
+    """`send_delivery` for many, set-wise: claimed in one conditional UPDATE, sent over one SMTP session, the
+    accepted ones recorded in a few statements. Returns {delivery id: outcome} of those this call claimed
+    (sent, retry, unknown, failed); the others were claimed elsewhere or are done ("skipped" by omission).
+
+    Each row is sent only by the call that moved it to sending, as `send_delivery` does, so a duplicate task or
+    a second worker never sends it twice. What is not accepted is finished one at a time as `send_delivery`
+    finishes it; its retry is left to `send_delivery` (queued with the backoff) and the sweep.
+    """
+    started = timezone.now()
+    claim = {"attempts": F("attempts") + 1, "next_attempt_at": started + sweep_lease()}
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=delivery_ids, state__in=machine_of(Delivery).states_leading_to(State.SENDING))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            claim_state(Delivery.objects.filter(pk__in=ids), to=State.SENDING, also=claim)
+    if not ids:
+        return {}
+    deliveries = list(Delivery.objects.filter(pk__in=ids).select_related("notice").order_by("pk"))
+    if settings.EMAIL_BACKEND != SMTP_BACKEND:
+        return {delivery.pk: _transmit_and_finish(delivery, started) for delivery in deliveries}
+    results = _smtp_many([(bytes(d.raw_message), d.sender, d.recipient) for d in deliveries])
+    accepted, outcomes = [], {}
+    for delivery, result in zip(deliveries, results, strict=True):
+        if isinstance(result, tuple):
+            delivery.accepted_at, delivery.server_reply = result
+            accepted.append(delivery)
+        else:
+            outcomes[delivery.pk] = _finish_failure(delivery, started, result)
+    outcomes.update(_finish_accepted(accepted, started))
+    return outcomes
+
+
+def _transmit_and_finish(delivery: Delivery, started: datetime) -> str:
+    """`send_delivery` after its claim, for one claimed delivery."""
+    try:
+        accepted_at, reply = transmit(delivery)
+    except (TemporaryFailure, OutcomeUnknown, PermanentFailure) as exc:
+        return _finish_failure(delivery, started, exc)
+    _finish(delivery, started, State.SENT, Result.ACCEPTED, reply, accepted_at=accepted_at, server_reply=reply)
+    return "sent"
+
+
+def _finish_failure(delivery: Delivery, started: datetime, exc: Exception) -> str:
+    """A claimed delivery not accepted: recorded as `send_delivery` records it; a retry queued with the backoff."""
+    retry_at = timezone.now() + retry_delay(delivery.attempts)
+    if isinstance(exc, TemporaryFailure):
+        _finish(delivery, started, State.QUEUED, Result.TRANSIENT, str(exc), next_attempt_at=retry_at + sweep_lease())
+        outcome = "retry"
+    elif isinstance(exc, OutcomeUnknown):
+        _finish(delivery, started, State.UNKNOWN, Result.UNKNOWN, str(exc), needs_check=True, next_attempt_at=retry_at)
+        outcome = "unknown"
+    else:
+        _finish(delivery, started, State.FAILED, Result.FAILED, str(exc), needs_check=True)
+        return "failed"
+    from .tasks import send_delivery as task
+
+    with contextlib.suppress(*queueing.QUEUE_DOWN):  # if down, its next_attempt_at brings it back by the sweep
+        task.apply_async((delivery.pk,), countdown=retry_delay(delivery.attempts).total_seconds())
+    return outcome
+
+
+def _finish_accepted(accepted: list[Delivery], started: datetime) -> dict[int, str]:
+    """`_finish` for the accepted deliveries of a batch: attempts, the move to sent (with each one's time and
+    reply) and its audit entries, in one statement each."""
+    if not accepted:
+        return {}
+    finished = timezone.now()
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                delivery=delivery,
+                started_at=started,
+                finished_at=finished,
+                result=Result.ACCEPTED,
+                detail=delivery.server_reply[:4000],
+            )
+            for delivery in accepted
+        )
+        # Still sending (the sweep judges a slow send unknown only after its lease): those move to sent.
+        moved = set(
+            Delivery.objects.select_for_update(of=("self",))
+            .filter(pk__in=[delivery.pk for delivery in accepted], state=State.SENDING)
+            .order_by("pk")  # the model's ordering would join (and lock) the notices
+            .values_list("pk", flat=True)
+        )
+        claim_state(Delivery.objects.filter(pk__in=moved), to=State.SENT, also={"next_attempt_at": None})
+        Delivery.objects.bulk_update(accepted, ["accepted_at", "server_reply"])
+        audit.record_many(
+            [delivery for delivery in accepted if delivery.pk in moved],
+            action=AuditEntry.Action.TRANSITION,
+            actor=MAIL_DELIVERY,
+            from_state=State.SENDING,
+            to_state=State.SENT,
+            reason_of=lambda delivery: delivery.server_reply[:500],
+        )
+        for delivery in accepted:
+            if delivery.pk not in moved:  # judged unknown meanwhile: the single path's rule
+                locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+                updates = {"next_attempt_at": None, "accepted_at": delivery.accepted_at}
+                updates["server_reply"] = delivery.server_reply
+                change_state(
+                    locked,
+                    to=State.SENT,
+                    actor=MAIL_DELIVERY,
+                    reason=delivery.server_reply[:500],
+                    also=updates,
+                    locked=True,
+                )
+    return {delivery.pk: "sent" for delivery in accepted}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -429,6 +633,87 @@ def _smtp(raw: bytes, *, sender: str, recipient: str) -> tuple[datetime, str]:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+
+
+def _smtp_many(messages: list[tuple[bytes, str, str]]) -> list:
+    """`_smtp` for many (raw, sender, recipient) over one session: per message (time accepted, the server's
+    reply), or the TemporaryFailure / PermanentFailure / OutcomeUnknown `_smtp` would have raised for it.
+    A session lost midway leaves the one in flight as `_smtp` would, and the rest not sent (temporary)."""
+    try:
+        smtp = _smtp_session()
+    except (TemporaryFailure, PermanentFailure) as exc:
+        return [exc] * len(messages)
+    results: list = []
+    try:
+        for raw, sender, recipient in messages:
+            data_sent = False
+            try:
+                _expect(*smtp.mail(sender), "MAIL FROM", ok=(250,))
+                _expect(*smtp.rcpt(recipient), "RCPT TO", ok=(250, 251))
+                _expect(*smtp.docmd("DATA"), "DATA", ok=(354,))
+                data_sent = True
+                smtp.send(_dot_stuffed(raw))
+                code, reply = smtp.getreply()
+                accepted_at = timezone.now()
+                _expect(code, reply, "end of DATA", ok=(250,))
+                results.append((accepted_at, f"{code} {reply.decode('utf-8', 'replace')}"))
+            except (TemporaryFailure, PermanentFailure) as exc:
+                results.append(exc)
+                smtp.rset()  # the next message starts a fresh mail transaction
+            except smtplib.SMTPResponseException as exc:
+                failure = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
+                results.append(failure(f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"))
+                smtp.rset()
+            except OSError as exc:  # smtplib's own errors are OSErrors too: the session is gone
+                if data_sent:
+                    lost = f"connection lost after the message was sent: {type(exc).__name__}: {exc}"
+                    results.append(OutcomeUnknown(lost))
+                else:  # retried only after a named transient error, as `_smtp`
+                    failure = TemporaryFailure if isinstance(exc, TRANSIENT) else PermanentFailure
+                    results.append(failure(f"{type(exc).__name__}: {exc}"))
+                break
+    except OSError:  # RSET failed: the session is gone
+        pass
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+    # What was never attempted was not sent: left to its retry.
+    rest = len(messages) - len(results)
+    return results + [TemporaryFailure("not sent: the SMTP session ended before it")] * rest
+
+
+def _smtp_session() -> smtplib.SMTP:
+    """A connected, greeted (and, as configured, encrypted and logged-in) SMTP session."""
+    host, port = settings.EMAIL_HOST, settings.EMAIL_PORT
+    timeout = settings.EMAIL_TIMEOUT or 30
+    use_ssl = settings.EMAIL_USE_SSL
+    try:
+        if use_ssl:
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+    except TRANSIENT as exc:
+        raise TemporaryFailure(f"connecting to {host}:{port}: {type(exc).__name__}: {exc}") from exc
+    except OSError as exc:
+        raise PermanentFailure(f"connecting to {host}:{port}: {type(exc).__name__}: {exc}") from exc
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        if settings.EMAIL_USE_TLS and not use_ssl:
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if settings.EMAIL_HOST_USER:
+            smtp.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+    except smtplib.SMTPResponseException as exc:
+        smtp.close()
+        failure = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
+        raise failure(f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}") from exc
+    except OSError as exc:
+        smtp.close()
+        failure = TemporaryFailure if isinstance(exc, TRANSIENT) else PermanentFailure
+        raise failure(f"{type(exc).__name__}: {exc}") from exc
+    return smtp
 
 
 def _expect(code: int, reply: bytes, stage: str, *, ok: tuple[int, ...]) -> None:

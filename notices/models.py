@@ -209,6 +209,10 @@ class Notice(models.Model):
             models.Index(fields=["case", "sent_at"], name="notice_case_sent"),
             # liaison home: notices awaiting a reply by nearest deadline
             models.Index(fields=["status", "deadline_at"], name="notice_status_deadline"),
+            # notice list (API and page): ORDER BY sent_at DESC, prepared_at DESC, id DESC from the cursor
+            models.Index(fields=["sent_at", "prepared_at", "id"], name="notice_list"),
+            # notice list ?ordering=deadline_at (and -deadline_at)
+            models.Index(fields=["deadline_at", "id"], name="notice_deadline"),
         ]
 
     def __str__(self) -> str:
@@ -585,8 +589,10 @@ class InboundMail(models.Model):
             )
         ]
         indexes = [
-            # triage queue and "to record" list: by state, newest first
-            models.Index(fields=["state", "received_at"], name="inboundmail_state"),
+            # triage queue and "to record" list: by state, newest first, in the keyset order (received_at, id)
+            models.Index(fields=["state", "received_at", "id"], name="inboundmail_state"),
+            # inbound mail list unfiltered: ORDER BY received_at DESC, id DESC from the cursor's position
+            models.Index(fields=["received_at", "id"], name="inboundmail_received"),
             # notice page: the mail about a notice
             models.Index(fields=["notice", "received_at"], name="inboundmail_notice"),
         ]

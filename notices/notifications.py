@@ -50,8 +50,39 @@ def notify(
     return notification
 
 
+def notify_many(notifications: list[Notification]) -> list[Notification]:
+    """`notify` for many unsaved notifications at once (a batch of lapses): the notifications in one INSERT,
+    the emails' deliveries in another, queued after commit."""
+    for notification in notifications:
+        notification.title, notification.link = notification.title[:300], notification.link[:300]
+    Notification.objects.bulk_create(notifications)
+    deliveries = []
+    for notification in notifications:
+        if notification.user.email:
+            deliveries.extend(
+                delivery.message_deliveries(
+                    about=notification,
+                    kind=Delivery.Kind.NOTIFICATION,
+                    purpose="email",
+                    reference=f"NTF/{notification.pk}",
+                    subject=notification.title,
+                    body=notification.body or notification.title,
+                    to=[notification.user.email],
+                    now=notification.created_at,
+                )
+            )
+    if deliveries:
+        ids = [row.pk for row in Delivery.objects.bulk_create(deliveries)]
+        transaction.on_commit(lambda: _queue_notification_emails(ids))
+    return notifications
+
+
 def _queue_notification_email(delivery_ids: list[int]) -> None:
     delivery.enqueue(delivery_ids)
+
+
+def _queue_notification_emails(delivery_ids: list[int]) -> None:
+    delivery.enqueue_batches(delivery_ids)
 
 
 def tell_supervisors_of_changed_powers(sender, *, event: str, user, grant=None, reason: str = "", **kwargs) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from tracker.core import audit
 from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
+from tracker.core.models import AuditEntry
 from tracker.core.states import change_state
 
 from .models import Notice, Sanction
@@ -44,6 +45,35 @@ def impose_sanction(*, notice: Notice, at: datetime, actor) -> Sanction | None:
             reason=_("imposed by %(step)s, %(reference)s") % {"step": notice.step.name, "reference": notice},
         )
     return sanction
+
+
+def impose_sanctions(*, notices: list[Notice], at: datetime, actor) -> list[Sanction]:
+    """`impose_sanction` for notices just inserted (a batch of lapses' next steps): one INSERT of the sanctions
+    their steps carry and one of their audit entries; nothing when no step carries one."""
+    sanctions = [
+        Sanction(
+            notice=notice,
+            case_id=notice.case_id,
+            amount=notice.step.sanction_amount,
+            currency=settings.NOTICES_SANCTION_CURRENCY,
+            imposed_at=at,
+        )
+        for notice in notices
+        if notice.step.sanction_amount is not None
+    ]
+    if not sanctions:
+        return []
+    Sanction.objects.bulk_create(sanctions)
+    audit.record_many(
+        sanctions,
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        changes_of=lambda sanction: audit.diff({}, audit.snapshot(sanction)),
+        reason_of=lambda sanction: (
+            _("imposed by %(step)s, %(reference)s") % {"step": sanction.notice.step.name, "reference": sanction.notice}
+        ),
+    )
+    return sanctions
 
 
 def change_sanction_state(

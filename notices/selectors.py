@@ -54,7 +54,8 @@ def notifications_for(user) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(user=user)
         .select_related("notice", "case")
-        .order_by(ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField()).desc(), "-created_at", "-id")
+        .annotate(unread=ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField()))
+        .order_by("-unread", "-created_at", "-id")
     )
 
 

@@ -26,10 +26,10 @@ from tracker.items.services import change_item_status
 
 from . import delivery as delivery_module
 from .ladder import deadline_rule, next_action_at, next_step_for, owner_reminders, step_for_past_notice
-from .models import EscalationStep, Notice, NoticeItem
+from .models import EscalationStep, Notice, NoticeItem, StepTranslation
 from .placeholders import render
-from .references import allocate_reference
-from .sanctions import impose_sanction
+from .references import allocate_reference, allocate_references
+from .sanctions import impose_sanction, impose_sanctions
 
 Status = Notice.Status
 
@@ -200,6 +200,141 @@ def issue(notice: Notice, *, actor, now: datetime | None, new_entries: list[Noti
     transaction.on_commit(lambda: _queue_mail(notice, ids))
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A notice to send after `previous` lapsed: its case's open items and the ladder's next (automatic) step."""
+
+    previous: Notice
+    step: EscalationStep
+    items: list[FlaggedItem]
+
+
+def send_follow_ups(follow_ups: list[FollowUp], *, actor, now: datetime) -> list[Notice]:
+    """`new_notice` + `issue` for a batch of lapsed notices' next steps, set-wise: the same notices, texts,
+    audit entries, item changes, deliveries and sanctions as one call each, in a fixed number of statements.
+
+    Called inside the caller's transaction with the previous notices locked and their cases read with their
+    platforms. The references are reserved in one block once everything that does not need them is read,
+    so the year's counter row is locked once for the batch, from the rendering to the commit. Raises
+    DomainError as `new_notice` would (no contact, an item in another notice); the caller then rolls back and
+    takes the notices one at a time.
+    """
+    if not follow_ups:
+        return []
+    cases = [plan.previous.case for plan in follow_ups]
+    recipients_of = _active_contacts_of({case.platform_id for case in cases})
+    for case in cases:
+        if not recipients_of.get(case.platform_id):
+            _recipients(case.platform)  # raises the single path's refusal
+    _refuse_items_in_other_notices_of(follow_ups)
+    steps = {plan.step.pk: plan.step for plan in follow_ups}
+    translations = {}
+    for row in StepTranslation.objects.filter(step_id__in=steps).order_by("-pk"):
+        translations[(row.step_id, row.language)] = row  # the first by pk wins, as `.first()` would pick
+    earlier_references: dict[int, list[str]] = {}
+    earlier = Notice.objects.filter(case__in=cases, sent_at__isnull=False, sent_at__lt=now).order_by("sent_at")
+    for case_id, reference in earlier.values_list("case_id", "reference"):
+        earlier_references.setdefault(case_id, []).append(reference)
+    label = actor.get_username()
+    reminders = owner_reminders()
+    notices, rendering = [], []
+    for plan in follow_ups:
+        case, step, covered = plan.previous.case, plan.step, plan.items
+        urgency = Urgency.URGENT if any(item.urgency == Urgency.URGENT for item in covered) else Urgency.NORMAL
+        rule = deadline_rule(step, urgency)
+        deadline = compute_deadline(now, rule)
+        language = _language(case.platform)
+        notice = Notice(
+            case=case,
+            step=step,
+            previous=plan.previous,
+            status=Status.SENT,
+            urgency=urgency,
+            language=language,
+            recipients=recipients_of[case.platform_id],
+            legal_basis=_legal_basis(covered),
+            prepared_at=now,
+            deadline_at=deadline,
+            deadline_rule=rule.as_dict(),
+            sent_at=now,
+            sent_by=None if is_system(actor) else actor,
+            sent_by_label=label,
+            owner_reminders_done=sum(1 for before in reminders if deadline - before <= now),
+        )
+        notice.next_action_at = next_action_at(notice, as_status=Status.SENT)
+        translated = translations.get((step.pk, language))
+        sources = TextSources(
+            subject_template=translated.subject_template if translated else step.subject_template,
+            body_template=translated.body_template if translated else step.body_template,
+            previous_references=", ".join(earlier_references.get(case.pk, [])) or "-",
+        )
+        entries = [_snapshot(notice, item) for item in covered]
+        notices.append(notice)
+        rendering.append((notice, entries, rule, sources))
+    # Numbered last: the year's counter row stays locked from here until the transaction ends.
+    for notice, reference in zip(notices, allocate_references(now, len(notices)), strict=True):
+        notice.reference = reference
+    all_entries = []
+    for notice, entries, rule, sources in rendering:
+        notice.subject, notice.body = _rendered(
+            notice, covered_items=entries, rule=rule, deadline=notice.deadline_at, sent_at=now, sources=sources
+        )
+        all_entries.extend(entries)
+    Notice.objects.bulk_create(notices)
+    audit.record_many(
+        notices,
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        from_state=Status.PREPARED,
+        to_state=Status.SENT,
+        reason_of=lambda notice: (
+            _("to %(recipients)s, reply due %(deadline)s")
+            % {"recipients": ", ".join(notice.recipients), "deadline": notice.deadline_at.isoformat()}
+        ),
+        at=now,
+    )
+    for notice, entries, _rule, _sources in rendering:
+        for entry in entries:
+            entry.notice = notice
+    NoticeItem.objects.bulk_create(all_entries)
+    for notice, entries, _rule, _sources in rendering:
+        for entry in entries:
+            if entry.item.status != FlaggedItem.Status.IN_NOTICE:
+                change_item_status(
+                    entry.item, to_status=FlaggedItem.Status.IN_NOTICE, actor=actor, reason=notice.reference
+                )
+    deliveries = delivery_module.create_deliveries_of(notices, now=now)
+    impose_sanctions(notices=notices, at=now, actor=actor)
+    ids = [row.pk for row in deliveries]
+    transaction.on_commit(lambda: delivery_module.enqueue_batches(ids))  # one SMTP session per batch of mail
+    return notices
+
+
+def _active_contacts_of(platform_ids) -> dict[int, list[str]]:
+    """`_active_contacts` of several platforms in one query: {platform id: addresses, liaison first}."""
+    contacts = PlatformContact.objects.filter(platform_id__in=platform_ids, is_active=True).order_by("role", "email")
+    by_platform: dict[int, list[PlatformContact]] = {}
+    for contact in contacts:
+        by_platform.setdefault(contact.platform_id, []).append(contact)
+    return {platform_id: _ranked(found) for platform_id, found in by_platform.items()}
+
+
+def _refuse_items_in_other_notices_of(follow_ups: list[FollowUp]) -> None:
+    """`_refuse_items_in_other_notices` for each follow-up, in one query."""
+    previous_of = {item.pk: plan.previous.pk for plan in follow_ups for item in plan.items}
+    rows = NoticeItem.objects.filter(
+        item_id__in=previous_of, notice__status__in=[Status.PREPARED, *Notice.AWAITING_REPLY]
+    ).values_list("item_id", "notice_id", "display", "notice__reference")
+    busy = [
+        (display, reference) for item_id, notice_id, display, reference in rows if notice_id != previous_of[item_id]
+    ]
+    if busy:
+        message = _("Already in a notice awaiting reply: %(items)s") % {
+            "items": ", ".join(f"{display} ({reference})" for display, reference in busy[:20])
+        }
+        raise DomainError(message, fields={"items": [message]})
+
+
 def _queue_mail(notice: Notice, delivery_ids: list[int]) -> None:
     notice.mail_queued = delivery_module.enqueue(delivery_ids)
 
@@ -282,6 +417,10 @@ def record_past_notice(
 
 def _active_contacts(platform: Platform) -> list[str]:
     contacts = PlatformContact.objects.filter(platform=platform, is_active=True).order_by("role", "email")
+    return _ranked(contacts)
+
+
+def _ranked(contacts) -> list[str]:
     # The government liaison channel first: it is the one the platform promised to watch.
     ranked = sorted(contacts, key=lambda contact: contact.role != PlatformContact.Role.GOVERNMENT_LIAISON)
     return list(dict.fromkeys(contact.email.strip().lower() for contact in ranked))

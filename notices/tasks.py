@@ -14,8 +14,9 @@ from tracker.core.models import AuditEntry
 from . import delivery, lapses
 from . import sweep as sweep_claims
 
-# Notices per advance task: few enough that a retry redoes little, enough that queueing is not the cost.
-ADVANCE_BATCH = 50
+# Notices per advance task, done set-wise in one transaction (lapses.advance_notices): few enough that a
+# retry redoes little and the year's reference row is held briefly, enough that per-statement costs vanish.
+ADVANCE_BATCH = 200
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +62,9 @@ def _queue_advance(notice_ids: list[int]) -> None:
 
 @shared_task(name="notices.advance_notices", ignore_result=True)
 def advance_notices(notice_ids: list[int]) -> list[str]:
-    """Do what is due for each notice; each in its own transaction, so one failure leaves the rest done."""
+    """Do what is due for each notice: the lapses set-wise in one transaction, the rare rest one at a time."""
     with audit_context(AuditEntry.Source.TASK, actor_label=sweep_claims.SWEEP_LABEL):
-        return [lapses.advance_notice(notice_id=notice_id) for notice_id in notice_ids]
+        return lapses.advance_notices(notice_ids=notice_ids)
 
 
 @shared_task(name="notices.send_delivery", bind=True, ignore_result=True, max_retries=8)
@@ -78,6 +79,14 @@ def send_delivery(self, delivery_id: int) -> str:
             countdown = delivery.retry_delay(self.request.retries + 1).total_seconds()
             raise self.retry(countdown=countdown)
     return outcome
+
+
+@shared_task(name="notices.send_deliveries", ignore_result=True)
+def send_deliveries(delivery_ids: list[int]) -> dict:
+    """Send a batch of deliveries over one SMTP session (queued by set-wise work: a batch of lapses); each is
+    sent only by the task that claims it, and what is not accepted is retried by `send_delivery`."""
+    with audit_context(AuditEntry.Source.TASK, actor_label="notice delivery"):
+        return delivery.send_deliveries(delivery_ids=delivery_ids)
 
 
 @shared_task(name="notices.poll_mailbox", ignore_result=True)

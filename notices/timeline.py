@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from tracker.core.templatetags.human_time import human_time
 from tracker.core.timeline import TimelineEvent
 
 from .models import ContactEntry, InboundMail, Notice, Notification, PlatformReply, Rebuttal, Sanction
@@ -184,5 +185,5 @@ def notice_url(notice_id: int) -> str:
 
 
 def _when(at) -> str:
-    # The format every list and timeline entry uses, so a deadline reads like the times around it.
-    return formats.date_format(timezone.localtime(at), "Y-m-d H:i") if at else "-"
+    # The format every history and timeline entry uses, so a deadline reads like the times around it.
+    return human_time(at) if at else "-"

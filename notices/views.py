@@ -5,7 +5,6 @@ again whatever door called them."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,7 @@ from tracker.cases.models import Case
 from tracker.core import audit
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.listing import list_page, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
@@ -82,7 +81,7 @@ def notice_list(request):
             for n in rows.iterator(chunk_size=2000)
         )  # fmt: skip
         return stream_csv("notices.csv", header, data)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(request, rows, sortable={"sent": "sent_at", "deadline": "deadline_at"}, default_sort="-sent")
     now = timezone.now()
     for notice in page:
         notice.overdue = notice.is_overdue(now)
@@ -456,7 +455,7 @@ def _back(request, *, fallback):
 @login_required
 def notification_list(request):
     rows = selectors.notifications_for(request.user)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(request, rows)
     emails = {d.about_id: d for d in delivery.deliveries_about(Notification, [n.pk for n in page])}
     for notification in page:
         notification.target = notification_target(notification)

@@ -271,7 +271,7 @@ class GovernmentAdvisoryViewSet(
 
     serializer_class = AdvisorySerializer
     filterset_class = AdvisoryFilter
-    ordering_fields = ["issued_on", "recorded_at"]
+    ordering_fields = ["issued_on"]
     queryset = (
         GovernmentAdvisory.objects.select_related("recorded_by")
         .prefetch_related("platforms", "reasons")

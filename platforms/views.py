@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 from tracker.core import audit
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.listing import list_page, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.core.panels import page_panels
 
@@ -74,7 +73,7 @@ def platform_list(request):
         request,
         "platforms/platform_list.html",
         {
-            "page": Paginator(platforms, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": list_page(request, platforms, sortable={"name": "name"}, default_sort="name"),
             "query": query_without_page(request),
             "countries": _countries(Platform.objects.exclude(home_country="").values_list("home_country", flat=True)),
         },
@@ -246,7 +245,7 @@ def advisory_list(request):
         request,
         "platforms/advisory_list.html",
         {
-            "page": Paginator(advisories, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": list_page(request, advisories),
             "query": query_without_page(request),
             "countries": _countries(GovernmentAdvisory.objects.values_list("country", flat=True)),
             "measures": GovernmentAdvisory.Measure.choices,

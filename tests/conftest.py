@@ -3,6 +3,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,22 @@ def celery_worker_process(transactional_db):
 
     Needs PostgreSQL: another process cannot see an in-memory SQLite test database.
     """
+    with running_celery_worker() as node:
+        yield node
+
+
+@pytest.fixture
+def celery_worker_processes(transactional_db):
+    """`celery_worker_processes(n)`: n real worker processes side by side (stopped at the test's end)."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        yield lambda count: [stack.enter_context(running_celery_worker()) for _ in range(count)]
+
+
+@contextmanager
+def running_celery_worker():
+    """A real `celery worker` process (solo pool) on the real broker and this test's database; its node name."""
     require_postgresql()
     require_redis()
     from tracker.conf.celery import app

@@ -13,7 +13,10 @@ from notices.models import DeliveryReport, InboundMail
 from tracker.core.errors import DomainError
 from tracker.core.inputs import InputSerializer
 from tracker.core.parsers import JSONParser
+from tracker.items.api import BulkResultSerializer
+from tracker.items.bulk import MAX_IDS
 
+from . import bulk as mail_bulk
 from .filters import InboundMailFilter
 from .views import check_file, raw_download_response, read_upload, triage_first
 
@@ -89,6 +92,21 @@ class CanTriage(BasePermission):
         return request.user.has_perm(needed)
 
 
+class BulkMailInput(InputSerializer):
+    """A bulk action on selected emails: `dismiss` (needs `note`) or `match` to the notice `reference`."""
+
+    action = serializers.ChoiceField(choices=["dismiss", "match"])
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_IDS)
+    reference = serializers.CharField(required=False, max_length=64)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate(self, attrs):
+        needs = {"dismiss": "note", "match": "reference"}[attrs["action"]]
+        if not attrs.get(needs):
+            raise serializers.ValidationError({needs: [serializers.Field.default_error_messages["required"]]})
+        return attrs
+
+
 class InboundMailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Email that reached the notices mailbox, the triage queue first."""
 
@@ -96,7 +114,7 @@ class InboundMailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [IsAuthenticated, CanTriage]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_class = InboundMailFilter
-    ordering_fields = ["received_at", "date"]
+    ordering_fields = ["received_at"]  # served by an index ending in id
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -159,6 +177,21 @@ class InboundMailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             inbound=self.get_object(), actor=request.user, note=data.validated_data["note"]
         )
         return Response(InboundMailDetailSerializer(self.get_queryset().get(pk=mail.pk)).data)
+
+    @extend_schema(request=BulkMailInput, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        """Dismiss, or attach to one notice, up to 10,000 selected emails, each by the per-message rules."""
+        data = BulkMailInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = data.validated_data
+        if data["action"] == "dismiss":
+            result = mail_bulk.bulk_dismiss(actor=request.user, ids=data["ids"], note=data["note"])
+        else:
+            result = mail_bulk.bulk_match(
+                actor=request.user, ids=data["ids"], reference=data["reference"], note=data.get("note", "")
+            )
+        return Response(result.as_dict())
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="the raw message")})
     @action(detail=True)

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from notices.models import InboundMail
 from tracker.core import audit
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.listing import list_page, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
@@ -63,7 +62,7 @@ def mail_list(request):
         "notices/mail/mail_list.html",
         {
             "filters": filters,
-            "page": Paginator(mails, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": list_page(request, mails, sortable={"received": "received_at"}, default_sort="-received"),
             "query": query_without_page(request),
             "triage_count": InboundMail.objects.filter(state=InboundMail.State.TRIAGE).count(),
         },

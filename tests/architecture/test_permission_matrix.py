@@ -103,6 +103,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("categories/{slug}/", "PATCH"): frozenset({ADMINISTRATOR}),
     ("items/", "GET"): STAFF,
     ("items/", "POST"): ANALYST_WORK,
+    ("items/bulk/", "POST"): ANALYST_WORK,
     ("items/{id}/", "GET"): STAFF,
     ("items/{id}/", "PATCH"): ANALYST_WORK,
     ("items/{id}/evidence/", "GET"): STAFF,
@@ -115,6 +116,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("evidence/{id}/download/", "GET"): STAFF,
     ("cases/", "GET"): STAFF,
     ("cases/", "POST"): ANALYST_WORK,
+    ("cases/bulk/", "POST"): ANALYST_WORK,
     ("cases/{id}/", "GET"): STAFF,
     ("cases/{id}/", "PATCH"): ANALYST_WORK,
     ("cases/{id}/items/", "GET"): STAFF,
@@ -166,6 +168,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("inbound-mail/{id}/", "GET"): NOTICE_DESK,
     ("inbound-mail/{id}/raw/", "GET"): NOTICE_DESK,
     ("inbound-mail/upload/", "POST"): LIAISON_WORK,
+    ("inbound-mail/bulk/", "POST"): LIAISON_WORK,
     ("inbound-mail/{id}/match/", "POST"): LIAISON_WORK,
     ("inbound-mail/{id}/dismiss/", "POST"): LIAISON_WORK,
     # Block orders: supervisors propose and approve; an ISP reads its own and reports on them.

@@ -9,7 +9,14 @@ Measured, and printed (asserted only where the issue sets a hard rule):
 3. doing the work: `advance_notice` (each due notice lapses and sends the next ladder step), as the
    `notices.advance_notices` task runs it, on a sample of the due notices (BENCH_ADVANCE_SAMPLE, 1,000): queries
    and milliseconds per notice, how long the year's reference counter stays locked, a profile of part of the
-   sample, and two worker processes beside one, to show whether the work scales out.
+   sample, and two worker processes beside one, to show whether the work scales out;
+4. (`test_ten_thousand_lapses_by_two_celery_workers`) 10,000 due notices that each lapse and send the next step,
+   handed out by one sweep to two real Celery worker processes (set-wise `notices.advance_notices`, then
+   `notices.send_deliveries`) against PostgreSQL, Redis and a loopback SMTP server: the time until every next
+   step is committed and until every email is accepted (target < 30 s, printed), each email accepted exactly once
+   (asserted); beside them, in this process, the per-notice path and the set-wise one on samples of their own
+   (queries and ms per notice, the reference row's lock), and one email sent alone and in a batch.
+   BENCH_LAPSES shrinks it.
 
 The rows are written with INSERT ... SELECT generate_series from template rows that the real services
 made (one case, item, notice, notice item and delivery), so every column the models have is filled as
@@ -22,6 +29,7 @@ against PostgreSQL (DATABASE_URL); the test database is emptied at the end.
 
 import cProfile
 import io
+import logging
 import multiprocessing
 import os
 import pstats
@@ -37,7 +45,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notices import delivery, lapses, notifications, references, sending, sweep, tasks
-from notices.models import Delivery, Notice, NoticeItem
+from notices.models import Delivery, DeliveryAttempt, Notice, NoticeItem, Notification
 from tests.factories import CaseFactory, make_user
 from tests.factories_notices import case_with_items
 from tests.services import require_postgresql
@@ -121,9 +129,10 @@ class Templates:
         )
 
 
-def fill(templates: Templates, first: int, last: int) -> None:
-    """Open notices g = first..last; every hundredth is due (deadline lapsed), with its own case and item."""
-    due = "AND mod(g, 100) = 0"
+def fill(templates: Templates, first: int, last: int, every: int = DUE_EVERY) -> None:
+    """Open notices g = first..last; every hundredth (`every`-th) is due (deadline lapsed), with its own case
+    and item."""
+    due = f"AND mod(g, {every}) = 0"
     t = templates
     copy_rows(Case, t.case.pk, first, last, {"id": f"{CASE_BASE} + g", "title": "'bench case ' || g"}, due)
     copy_rows(
@@ -186,7 +195,7 @@ def fill(templates: Templates, first: int, last: int) -> None:
             "owner_reminders_done": "1",
             "next_action_at": f"{sent} + interval '22 hours'",
         },
-        "AND mod(g, 100) <> 0",
+        f"AND mod(g, {every}) <> 0",
     )
     copy_rows(
         NoticeItem,
@@ -196,7 +205,7 @@ def fill(templates: Templates, first: int, last: int) -> None:
         {
             "id": None,
             "notice_id": f"{NOTICE_BASE} + g",
-            "item_id": f"CASE WHEN mod(g, 100) = 0 THEN {ITEM_BASE} + g "
+            "item_id": f"CASE WHEN mod(g, {every}) = 0 THEN {ITEM_BASE} + g "
             f"ELSE {FILLER_ITEM_BASE} + 1 + mod(g, {FILLER_ITEMS}) END",
         },
     )
@@ -322,7 +331,9 @@ def test_one_sweep_over_a_million_open_notices(monkeypatch):
     # No broker: count what would have been queued after each commit.
     monkeypatch.setattr(tasks.advance_notices, "delay", lambda ids: queued.update(advance_tasks=1, advance=len(ids)))
     monkeypatch.setattr(delivery, "enqueue", lambda ids: queued.update(deliveries=len(ids)))
+    monkeypatch.setattr(delivery, "enqueue_batches", lambda ids: queued.update(deliveries=len(ids)))
     monkeypatch.setattr(notifications, "_queue_notification_email", lambda pk: queued.update(notifications=1))
+    monkeypatch.setattr(notifications, "_queue_notification_emails", lambda ids: queued.update(notifications=len(ids)))
     monkeypatch.setattr(sending, "allocate_reference", allocate_reference_timed)
     officer = make_user("liaison_officer")
     templates = Templates(officer)
@@ -413,7 +424,8 @@ def test_one_sweep_over_a_million_open_notices(monkeypatch):
         f"({sql_seconds * 1000 / len(profiled):.1f} ms per notice)"
     )
     print(
-        f"  one worker process: {one_rate:,.0f} notices/s; two worker processes: {two_rate:,.0f} notices/s "
+        f"  the notices.advance_notices task's body (set-wise, one batch a process): one worker process "
+        f"{one_rate:,.0f} notices/s; two worker processes: {two_rate:,.0f} notices/s "
         f"(x{two_rate / one_rate:.2f}; {os.cpu_count()} CPUs, shared with PostgreSQL)"
     )
     print(
@@ -453,4 +465,188 @@ def test_one_sweep_over_a_million_open_notices(monkeypatch):
     print(
         f"sweep again at T after the work: {empty_seconds * 1000:.2f} ms, {len(empty_queries)} queries, nothing due "
         f"({Notice.objects.count():,} notices; load average {os.getloadavg()[0]:.1f})"
+    )
+
+
+# --- 10,000 lapses, set-wise, by two real Celery workers, mailed to a real SMTP server ------------------------
+
+LAPSES = int(os.environ.get("BENCH_LAPSES", "10000"))
+# Processed in this process first, on notices of their own: the per-notice path and the set-wise one, queries
+# and time per notice, and how long a batch holds the year's reference row.
+LAPSE_SAMPLE = int(os.environ.get("BENCH_LAPSE_SAMPLE", "400"))
+
+
+class counted:
+    """Counts the statements run on the connection (CaptureQueriesContext keeps only the last 9,000)."""
+
+    def __enter__(self):
+        self.count = 0
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+
+    def __len__(self):
+        return self.count
+
+
+def test_ten_thousand_lapses_by_two_celery_workers(monkeypatch, settings, celery_worker_processes):
+    """10,000 due notices lapse and each sends the next step, handed out by one `run_sweep()` and done by two
+    real `celery worker` processes (notices.advance_notices, set-wise, then notices.send_delivery) against
+    PostgreSQL, Redis and a loopback SMTP server. Exactly-once delivery is asserted; the time (target < 30 s)
+    is printed."""
+    require_postgresql()
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import wait_for
+    from tests.smtp_servers import Mailbox, free_port, use_smtp
+
+    global NOW
+    NOW = timezone.now().replace(microsecond=0)
+    officer = make_user("liaison_officer")
+    with monkeypatch.context() as quiet:  # the templates' own mail never reaches a broker
+        quiet.setattr(delivery, "enqueue", lambda ids: True)
+        quiet.setattr(notifications, "_queue_notification_email", lambda ids: None)
+        quiet.setattr(notifications, "_queue_notification_emails", lambda ids: None)
+        quiet.setattr(delivery, "enqueue_batches", lambda ids: True)
+        templates = Templates(officer)
+    total = LAPSES + 2 * LAPSE_SAMPLE
+    started = time.perf_counter()
+    fill(templates, 1, total, every=1)  # every notice due, each of its own case and item
+    print(
+        f"\n{LAPSES:,} lapses by two Celery worker processes (filled {total:,} due notices in "
+        f"{time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
+    due = list(Notice.objects.filter(next_action_at__lte=NOW).order_by("pk").values_list("pk", flat=True))
+    assert len(due) == total
+    old_sample, new_sample = due[:LAPSE_SAMPLE], due[LAPSE_SAMPLE : 2 * LAPSE_SAMPLE]
+
+    # In this process, no broker: the per-notice path of before, then the set-wise one, on samples of their own.
+    held = []
+    allocate_block = sending.allocate_references
+
+    def allocate_timed(at, count):
+        held.append(time.perf_counter())
+        return allocate_block(at, count)
+
+    with monkeypatch.context() as quiet:
+        quiet.setattr(delivery, "enqueue", lambda ids: True)
+        quiet.setattr(notifications, "_queue_notification_email", lambda ids: None)
+        quiet.setattr(notifications, "_queue_notification_emails", lambda ids: None)
+        quiet.setattr(delivery, "enqueue_batches", lambda ids: True)
+        quiet.setattr(sending, "allocate_references", allocate_timed)
+        with audit_context(AuditEntry.Source.TASK, actor_label=sweep.SWEEP_LABEL):
+            with counted() as old_queries:
+                started = time.perf_counter()
+                old = [lapses.advance_notice(notice_id=pk) for pk in old_sample]
+                old_seconds = time.perf_counter() - started
+            assert old == ["sent"] * len(old_sample)
+            locks = []
+            with counted() as new_queries:
+                started = time.perf_counter()
+                for start in range(0, len(new_sample), tasks.ADVANCE_BATCH):
+                    outcomes = tasks.advance_notices(new_sample[start : start + tasks.ADVANCE_BATCH])
+                    locks.append(time.perf_counter() - held[-1])
+                    assert outcomes == ["sent"] * len(outcomes)
+                new_seconds = time.perf_counter() - started
+    sample_ids = old_sample + new_sample
+    Delivery.objects.filter(notice__previous_id__in=sample_ids).update(state=Delivery.State.SENT, next_attempt_at=None)
+    Delivery.objects.filter(kind=Delivery.Kind.NOTIFICATION).update(state=Delivery.State.SENT, next_attempt_at=None)
+    old_rate, new_rate = len(old_sample) / old_seconds, len(new_sample) / new_seconds
+    batches, lock = len(locks), statistics.median(locks)
+    print(
+        f"  in one process: per notice (advance_notice, as before) {len(old_queries) / len(old_sample):.1f} queries, "
+        f"{1000 / old_rate:.1f} ms a notice ({old_rate:,.0f} notices/s); set-wise (notices.advance_notices, batches "
+        f"of {tasks.ADVANCE_BATCH}) {len(new_queries) / len(new_sample):.2f} queries and {1000 / new_rate:.2f} ms a "
+        f"notice ({new_rate:,.0f} notices/s, x{new_rate / old_rate:.1f})"
+    )
+    print(
+        f"  the year's reference row: one block of {tasks.ADVANCE_BATCH} per batch, held {lock * 1000:.0f} ms of the "
+        f"{new_seconds * 1000 / batches:.0f} ms a batch takes (median of {batches}): at most "
+        f"{tasks.ADVANCE_BATCH / lock:,.0f} notices/s however many workers (before: one lock a notice)"
+    )
+
+    # The real thing: SMTP on loopback, two workers, the beat's sweep.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command otherwise
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        monkeypatch.setenv("EMAIL_URL", f"smtp://127.0.0.1:{controller.port}")
+        use_smtp(settings, controller.port)
+        # One email's cost, in this process: the sample's next steps, one send_delivery task each as before, then
+        # set-wise (send_deliveries: a batch claimed at once, over one SMTP session).
+        sample_mail = list(
+            Delivery.objects.filter(notice__previous_id__in=new_sample).values_list("pk", flat=True)[:300]
+        )
+        Delivery.objects.filter(pk__in=sample_mail).update(state=Delivery.State.QUEUED)
+        one_each, batched = sample_mail[:100], sample_mail[100:]
+        with counted() as mail_queries:
+            started = time.perf_counter()
+            assert {delivery.send_delivery(delivery_id=pk) for pk in one_each} == {"sent"}
+            mail_seconds = time.perf_counter() - started
+        smtp_seconds = [
+            (attempt.finished_at - attempt.started_at).total_seconds()
+            for attempt in DeliveryAttempt.objects.filter(delivery_id__in=one_each)
+        ]
+        with counted() as batch_queries:
+            started = time.perf_counter()
+            for start in range(0, len(batched), delivery.SEND_BATCH):
+                chunk = batched[start : start + delivery.SEND_BATCH]
+                assert delivery.send_deliveries(delivery_ids=chunk) == dict.fromkeys(chunk, "sent")
+            batch_seconds = time.perf_counter() - started
+        print(
+            f"  one email in this process: send_delivery (one task each) {len(mail_queries) / len(one_each):.1f} "
+            f"queries, {mail_seconds * 1000 / len(one_each):.1f} ms (its SMTP session "
+            f"{statistics.median(smtp_seconds) * 1000:.1f} ms); send_deliveries (batches of {delivery.SEND_BATCH}, "
+            f"one session each) {len(batch_queries) / len(batched):.2f} queries, "
+            f"{batch_seconds * 1000 / len(batched):.2f} ms"
+        )
+        mailbox.envelopes.clear()
+        celery_worker_processes(2)
+        first_follow_up = Notice.objects.order_by("-pk").values_list("pk", flat=True).first()
+        with counted() as sweep_queries:
+            started = time.perf_counter()
+            claimed = tasks.run_sweep()["notices"]  # real now; its tasks go to the broker as each batch commits
+            swept = time.perf_counter() - started
+        assert len(claimed) == len(set(claimed)) == LAPSES
+        follow_ups = Notice.objects.filter(pk__gt=first_follow_up, previous__isnull=False)
+        wait_for(lambda: follow_ups.count() >= LAPSES, timeout=1800, interval=0.25, message="the lapses")
+        lapsed_at = time.perf_counter() - started
+        notice_mail = Delivery.objects.filter(notice__in=follow_ups)
+        told = Notification.objects.filter(notice__in=follow_ups).values_list("pk", flat=True)
+        owner_mail = delivery.deliveries_about(Notification, told)
+        expected = list(notice_mail.values_list("message_id", flat=True)) + list(
+            owner_mail.values_list("message_id", flat=True)
+        )
+        sent = Delivery.objects.filter(message_id__in=expected, state=Delivery.State.SENT)
+        wait_for(lambda: sent.count() >= len(expected), timeout=1800, interval=0.5, message="every email accepted")
+        mailed_at = time.perf_counter() - started
+        settled = time.monotonic() + 2  # anything sent twice would arrive now
+        while time.monotonic() < settled:
+            time.sleep(0.2)
+    finally:
+        controller.stop()
+    accepted = Counter()
+    for envelope in mailbox.envelopes:
+        header = envelope.content.split(b"\r\n\r\n", 1)[0]
+        for line in header.split(b"\r\n"):
+            if line.lower().startswith(b"message-id:"):
+                accepted[line.split(b":", 1)[1].strip().decode()] += 1
+    assert follow_ups.count() == LAPSES and follow_ups.filter(status=Notice.Status.SENT).count() == LAPSES
+    assert set(accepted) == set(expected) and set(accepted.values()) == {1}  # each exactly once
+    print(
+        f"  two worker processes: {LAPSES:,} lapses and next steps committed in {lapsed_at:.1f} s "
+        f"({LAPSES / lapsed_at:,.0f} notices/s; the sweep {swept * 1000:.0f} ms, {len(sweep_queries)} queries); "
+        f"every email accepted at {mailed_at:.1f} s ({LAPSES / mailed_at:,.0f} notices/s) — target < 30 s"
+    )
+    print(
+        f"  the SMTP server accepted {sum(accepted.values()):,} emails ({notice_mail.count():,} next-step notices "
+        f"to the platform, {owner_mail.count():,} notifications to the case owners), each Message-ID exactly once"
     )

@@ -7,14 +7,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from platforms.models import Platform
+from tracker.cases import bulk as case_bulk
 from tracker.cases import services as case_services
 from tracker.cases.filters import CaseFilter
 from tracker.cases.models import Case
 from tracker.cases.timeline import case_timeline
+from tracker.core.errors import require_permission
 from tracker.core.inputs import InputSerializer
 from tracker.core.models import User
 from tracker.core.rest import validated
-from tracker.items.api import FlaggedItemSerializer, FlaggedItemViewSet
+from tracker.items.api import BulkResultSerializer, FlaggedItemSerializer, FlaggedItemViewSet
+from tracker.items.bulk import MAX_IDS
 from tracker.items.models import FlaggedItem
 
 
@@ -69,13 +72,33 @@ class TimelineEventSerializer(serializers.Serializer):
     recorded_afterwards = serializers.BooleanField()
 
 
+class BulkCasesInput(InputSerializer):
+    """A bulk action: `transition` the selected cases (needs `status`), `assign` them an `owner` (username),
+    or `add_items`: add the selected item ids to the case `case`."""
+
+    action = serializers.ChoiceField(choices=["transition", "assign", "add_items"])
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_IDS)
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), required=False
+    )
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.select_related("platform"), required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate(self, attrs):
+        needs = {"transition": "status", "assign": "owner", "add_items": "case"}[attrs["action"]]
+        if needs not in attrs:
+            raise serializers.ValidationError({needs: [serializers.Field.default_error_messages["required"]]})
+        return attrs
+
+
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Case.objects.select_related("platform", "owner").annotate(
         item_count=Count("memberships", filter=Q(memberships__removed_at__isnull=True))
     )
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
-    ordering_fields = ["opened_at", "closed_at", "title"]
+    ordering_fields = ["opened_at"]  # served by an index ending in id
     ordering = ["-opened_at", "-id"]
 
     @extend_schema(request=OpenCaseSerializer, responses={201: CaseSerializer})
@@ -127,6 +150,21 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             self.get_object(), to_status=data["status"], actor=request.user, reason=data.get("reason", "")
         )
         return Response(self._shape(case))
+
+    @extend_schema(request=BulkCasesInput, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        """Act on up to 10,000 selected cases (or add selected items to one case), each by the per-case rules."""
+        require_permission(request.user, "tracker.change_case")
+        data = validated(BulkCasesInput, request.data)
+        actor, ids, reason = request.user, data["ids"], data.get("reason", "")
+        if data["action"] == "transition":
+            result = case_bulk.bulk_case_transition(actor=actor, ids=ids, to_status=data["status"], reason=reason)
+        elif data["action"] == "assign":
+            result = case_bulk.bulk_assign_owner(actor=actor, ids=ids, owner=data["owner"], reason=reason)
+        else:
+            result = case_bulk.bulk_add_to_case(actor=actor, case=data["case"], ids=ids)
+        return Response(result.as_dict())
 
     @extend_schema(responses=TimelineEventSerializer(many=True))
     @action(detail=True, methods=["get"])

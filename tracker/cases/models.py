@@ -41,9 +41,11 @@ class Case(models.Model):
         app_label = "tracker"
         ordering = ["-opened_at", "-id"]
         indexes = [
-            # case list filtered by platform and status, newest first
-            models.Index(fields=["platform", "status", "opened_at"], name="case_platform_status"),
-            models.Index(fields=["status", "opened_at"], name="case_status_opened"),
+            # case list filtered by platform and status, newest first, in its keyset order (opened_at, id)
+            models.Index(fields=["platform", "status", "opened_at", "id"], name="case_platform_status"),
+            models.Index(fields=["status", "opened_at", "id"], name="case_status_opened"),
+            # case list unfiltered: ORDER BY opened_at DESC, id DESC from the cursor's position
+            models.Index(fields=["opened_at", "id"], name="case_opened"),
         ]
 
     def __str__(self) -> str:

@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tracker.cases import bulk as case_bulk
 from tracker.cases import services as case_services
 from tracker.cases.filters import CaseFilter
 from tracker.cases.forms import AddItemsForm, CaseForm
@@ -17,7 +17,8 @@ from tracker.core import audit
 from tracker.core.canonical import InvalidItem
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.listing import list_page, query_without_page
+from tracker.core.models import User
 from tracker.core.panels import page_panels
 from tracker.evidence.models import Evidence
 from tracker.items import services as item_services
@@ -64,7 +65,7 @@ def case_list(request):
         "cases/case_list.html",
         {
             "filters": cases,
-            "page": Paginator(cases.qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": list_page(request, cases.qs, sortable={"opened": "opened_at"}, default_sort="-opened"),
             "query": query_without_page(request),
         },
     )
@@ -95,7 +96,7 @@ def case_detail(request, pk):
         .annotate(evidence_count=Count("evidence", distinct=True))
         .order_by("-logged_at", "-id")
     )
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(request, items)
     return render(
         request,
         "cases/case_detail.html",
@@ -182,3 +183,28 @@ def case_status(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("cases-detail", case.pk)
+
+
+@login_required
+@require_POST
+@permission_required("tracker.change_case", raise_exception=True)
+def case_bulk_action(request):
+    """The case list's action bar: the selected cases go to the same bulk service as the API's; a summary page."""
+    ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
+    action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+    try:
+        if action == "transition":
+            result = case_bulk.bulk_case_transition(
+                actor=request.user, ids=ids, to_status=request.POST.get("status", ""), reason=reason
+            )
+        elif action == "assign":
+            owner = User.objects.filter(username=request.POST.get("owner", "").strip(), is_active=True).first()
+            if owner is None:
+                raise DomainError(_("No active account has that user name."))
+            result = case_bulk.bulk_assign_owner(actor=request.user, ids=ids, owner=owner, reason=reason)
+        else:
+            raise DomainError(_("Choose an action."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases-list")
+    return render(request, "cases/bulk_result.html", {"result": result})

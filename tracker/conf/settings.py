@@ -235,7 +235,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "tracker.core.filters.StrictFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "tracker.core.rest.Ordering",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tracker.core.rest.exception_handler",

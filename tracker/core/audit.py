@@ -108,9 +108,11 @@ def record_many(
     to_state: str = "",
     reason: str = "",
     at=None,
+    reason_of=None,
 ) -> int:
     """One entry per record, as `record` writes them, in a single INSERT: for work done set-wise (a bulk
-    verify, a batch of lapses). `changes_of(obj)` gives each record's changes. Returns how many were written."""
+    verify, a batch of lapses). `changes_of(obj)` gives each record's changes, `reason_of(obj)` its own reason
+    (instead of the common `reason`). Returns how many were written."""
     require_actor(actor)
     context = _current.get()
     label = _actor_label(actor, context)
@@ -129,7 +131,7 @@ def record_many(
             from_state=from_state,
             to_state=to_state,
             changes=(changes_of(obj) if changes_of else None) or {},
-            reason=reason,
+            reason=reason_of(obj) if reason_of else reason,
         )
         if at is not None:
             entry.at = at
@@ -169,10 +171,17 @@ def record_transition(obj: models.Model, *, actor, from_state: str, to_state: st
     )
 
 
-def history(obj: models.Model) -> models.QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
-    ).select_related("actor")
+def history(obj: models.Model, *, related: Iterable[models.Model] = ()) -> models.QuerySet[AuditEntry]:
+    """The entries of obj and of the records that belong to it (evidence of an item, …).
+
+    Entries of a related record carry is_related=True, so the page can name what they are about.
+    """
+    own = models.Q(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+    wanted = own
+    for record in related:
+        wanted |= models.Q(content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk))
+    is_related = models.Case(models.When(own, then=False), default=True, output_field=models.BooleanField())
+    return AuditEntry.objects.filter(wanted).annotate(is_related=is_related).select_related("actor")
 
 
 def _actor_label(actor, context: AuditContext) -> str:

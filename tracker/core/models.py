@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -110,10 +111,10 @@ class AuditEntry(models.Model):
         indexes = [
             # record history: one object's entries in time order
             models.Index(fields=["content_type", "object_id", "at"], name="audit_record_history"),
-            # auditor's list, newest first, filtered by time range
-            models.Index(fields=["at"], name="audit_at"),
+            # auditor's list, newest first, filtered by time range: the keyset order (at, id)
+            models.Index(fields=["at", "id"], name="audit_at"),
             # auditor's filter: what did this person do
-            models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            models.Index(fields=["actor", "at", "id"], name="audit_actor_at"),
         ]
 
     def __str__(self) -> str:
@@ -126,6 +127,58 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditEntryImmutable("audit entries cannot be deleted")
+
+    @property
+    def record_model(self) -> type[models.Model] | None:
+        # get_for_id is served from ContentType's cache: no query per row of a list.
+        return ContentType.objects.get_for_id(self.content_type_id).model_class()
+
+    @property
+    def record_kind(self) -> str:
+        """The kind of record in the ministry's words ("flagged item"), not its internal name."""
+        model = self.record_model
+        return str(model._meta.verbose_name) if model else ""
+
+    @property
+    def from_state_label(self) -> str:
+        return self._state_label(self.from_state)
+
+    @property
+    def to_state_label(self) -> str:
+        return self._state_label(self.to_state)
+
+    @property
+    def changes_shown(self) -> list[tuple[str, object, object]]:
+        """(field's verbose name, before, after) for each changed field; state codes as their labels."""
+        model = self.record_model
+        shown = []
+        for name, values in (self.changes or {}).items():
+            before, after = [*values, None, None][:2] if isinstance(values, list | tuple) else (None, values)
+            try:
+                field = model._meta.get_field(name) if model else None
+            except FieldDoesNotExist:
+                field = None
+            label = str(getattr(field, "verbose_name", name)) if field is not None else name
+            if field is not None and getattr(field, "choices", None):
+                choices = dict(field.flatchoices)
+                before, after = choices.get(before, before), choices.get(after, after)
+            shown.append((label, before, after))
+        return shown
+
+    def _state_label(self, code: str) -> str:
+        """A stored state code as its label, from the choices of the record's state field."""
+        model = self.record_model
+        if not code or model is None:
+            return code
+        fields = sorted(
+            (field for field in model._meta.concrete_fields if field.choices),
+            key=lambda field: field.name not in ("status", "state"),
+        )
+        for field in fields:
+            label = dict(field.flatchoices).get(code)
+            if label is not None:
+                return str(label)
+        return code
 
 
 class Heartbeat(models.Model):

@@ -2,11 +2,11 @@
 
 import zoneinfo
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from tracker.core import audit
 from tracker.core.api import AuditEntryFilter
 from tracker.core.csv_export import stream_csv
-from tracker.core.discovery import app_modules
-from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.discovery import app_modules, project_app_names
+from tracker.core.listing import list_page, query_without_page
 from tracker.core.models import TIME_ZONE_CHOICES, AuditEntry, Role
 from tracker.core.rest import error_body
 
@@ -80,7 +80,7 @@ def audit_list(request):
     )
     if request.GET.get("format") == "csv":
         return _audit_csv(entries)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(request, entries, sortable={"at": "at"}, default_sort="-at")
     return render(
         request,
         "tracker/audit_list.html",
@@ -89,8 +89,20 @@ def audit_list(request):
             "query": query_without_page(request),
             "actions": AuditEntry.Action.choices,
             "sources": AuditEntry.Source.choices,
+            "record_kinds": _record_kinds(),
         },
     )
+
+
+def _record_kinds() -> list[tuple[str, str]]:
+    """The project's kinds of record for the audit filter: app_label.model as the value, the human name shown."""
+    own = set(project_app_names())
+    kinds = [
+        (f"{model._meta.app_label}.{model._meta.model_name}", str(model._meta.verbose_name).capitalize())
+        for model in django_apps.get_models()
+        if model._meta.app_config.name in own or model._meta.app_config.name.startswith(tuple(f"{n}." for n in own))
+    ]
+    return sorted(kinds, key=lambda kind: kind[1])
 
 
 def _audit_csv(entries):

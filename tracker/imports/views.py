@@ -2,13 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import PAGE_SIZE
+from tracker.core.listing import list_page
 from tracker.imports.models import ItemImport
 
 from . import services
@@ -23,9 +22,7 @@ REJECTIONS_PAGE = 100
 @can_view
 def import_list(request):
     imports = ItemImport.objects.select_related("created_by", "default_category", "case")
-    return render(
-        request, "imports/import_list.html", {"page": Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))}
-    )
+    return render(request, "imports/import_list.html", {"page": list_page(request, imports)})
 
 
 @login_required
@@ -92,5 +89,5 @@ def rejection_list(request, pk):
     return render(
         request,
         "imports/rejection_list.html",
-        {"item_import": item_import, "page": Paginator(rejections, REJECTIONS_PAGE).get_page(request.GET.get("page"))},
+        {"item_import": item_import, "page": list_page(request, rejections, page_size=REJECTIONS_PAGE)},
     )

@@ -103,12 +103,16 @@ class FlaggedItem(models.Model):
         ordering = ["-logged_at", "-id"]
         permissions = [("verify_flaggeditem", "Can verify a flagged item logged by someone else")]
         indexes = [
-            # item list filtered by platform / status / category, newest first
-            models.Index(fields=["platform", "status", "logged_at"], name="item_platform_status"),
-            models.Index(fields=["status", "logged_at"], name="item_status_logged"),
-            models.Index(fields=["category", "logged_at"], name="item_category_logged"),
-            models.Index(fields=["urgency", "logged_at"], name="item_urgency_logged"),
-            models.Index(fields=["logged_at"], name="item_logged_at"),
+            # item list (API and page) filtered by platform / status / category / urgency, newest first: each
+            # ends in (logged_at, id), the list's keyset order, so a page is one index range scan, either way
+            models.Index(fields=["platform", "status", "logged_at", "id"], name="item_platform_status"),
+            models.Index(fields=["status", "logged_at", "id"], name="item_status_logged"),
+            models.Index(fields=["category", "logged_at", "id"], name="item_category_logged"),
+            models.Index(fields=["urgency", "logged_at", "id"], name="item_urgency_logged"),
+            # item list unfiltered: ORDER BY logged_at DESC, id DESC LIMIT 51 from the cursor's position
+            models.Index(fields=["logged_at", "id"], name="item_logged_at"),
+            # item list ?ordering=last_reported_at (and -last_reported_at)
+            models.Index(fields=["last_reported_at", "id"], name="item_last_reported"),
             # text search: trigram GIN indexes on UPPER(canonical) and UPPER(description), PostgreSQL only
             # (migration 0004), because icontains compiles to UPPER(col) LIKE UPPER(%s) there.
         ]

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,9 +14,10 @@ from tracker.cases.models import Case, CaseItem
 from tracker.core import audit
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import PAGE_SIZE, query_without_page
+from tracker.core.listing import list_page, query_without_page
 from tracker.evidence import services as evidence_services
 from tracker.evidence.forms import EvidenceForm
+from tracker.items import bulk as item_bulk
 from tracker.items import services as item_services
 from tracker.items.filters import FlaggedItemFilter
 from tracker.items.forms import EditItemForm, LogItemForm
@@ -48,7 +50,9 @@ def item_list(request):
         "items/item_list.html",
         {
             "filters": filters,
-            "page": Paginator(items, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": list_page(
+                request, items, sortable={"logged": "logged_at", "reported": "last_reported_at"}, default_sort="-logged"
+            ),
             "query": query_without_page(request),
         },
     )
@@ -125,7 +129,7 @@ def item_detail(request, pk):
             and request.user.has_perm("tracker.verify_flaggeditem")
             and request.user.pk != item.logged_by_id,
             "evidence_form": EvidenceForm(),
-            "history": audit.history(item),
+            "history": audit.history(item, related=item.evidence.all()),
         },
     )
 
@@ -176,3 +180,28 @@ def item_status(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("items-detail", item.pk)
+
+
+@login_required
+@require_POST
+@permission_required("tracker.change_flaggeditem", raise_exception=True)
+def item_bulk_action(request):
+    """The list's action bar: the selected items go to the same bulk service as the API's; a summary page."""
+    ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
+    action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+    try:
+        if action == "verify":
+            result = item_bulk.bulk_verify(actor=request.user, ids=ids, reason=reason)
+        elif action == "transition":
+            result = item_bulk.bulk_transition(
+                actor=request.user, ids=ids, to_status=request.POST.get("status", ""), reason=reason
+            )
+        else:
+            raise DomainError(_("Choose an action."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("items-list")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("items-list")
+    return render(request, "items/bulk_result.html", {"result": result, "back": back})

@@ -5,3 +5,33 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// Each wide table scrolls inside its own box, a named region that the keyboard can reach and scroll.
+document.documentElement.classList.add("js");
+function wrapTables(root) {
+  root.querySelectorAll("table.list").forEach(function (table) {
+    if (table.parentElement.classList.contains("table-scroll")) return;
+    var box = document.createElement("div");
+    box.className = "table-scroll";
+    box.setAttribute("role", "region");
+    box.setAttribute("tabindex", "0");
+    var caption = table.querySelector("caption");
+    var heading = caption ? null : (table.closest("section, main") || document).querySelector("h1, h2");
+    var name = table.getAttribute("aria-label") || (caption || heading || {}).textContent || document.title;
+    box.setAttribute("aria-label", name.trim());
+    table.parentNode.insertBefore(box, table);
+    box.appendChild(table);
+  });
+}
+wrapTables(document);
+document.addEventListener("htmx:afterSwap", function (event) { wrapTables(event.target); });
+
+// Bulk actions: a "select all on this page" box ticks every row's box of the same name.
+document.addEventListener("change", function (event) {
+  var all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  var form = all.closest("form") || document;
+  form.querySelectorAll('input[type="checkbox"][name="' + all.getAttribute("data-select-all") + '"]').forEach(function (box) {
+    box.checked = all.checked;
+  });
+});
