@@ -20,9 +20,10 @@ from tracker.cases.models import Case
 from tracker.core.errors import DomainError, require_permission
 from tracker.core.inputs import InputSerializer
 from tracker.core.parsers import JSONParser
-from tracker.core.rest import validated
+from tracker.core.rest import BulkResultSerializer, bulk_ids_field, validated
 from tracker.items.models import FlaggedItem
 
+from . import bulk as notice_bulk
 from . import rebuttals as rebuttal_services
 from . import replies, selectors, sending
 from . import sanctions as sanction_services
@@ -227,6 +228,13 @@ class SendNoticeInput(InputSerializer):
     )
 
 
+class BulkNoticesInput(InputSerializer):
+    """A bulk action on selected notices: `confirm` sends the prepared ones (their deadlines run from now)."""
+
+    action = serializers.ChoiceField(choices=["confirm"])
+    ids = bulk_ids_field()
+
+
 class PastNoticeInput(SendNoticeInput):
     sent_at = serializers.DateTimeField()
     recipients = serializers.ListField(
@@ -397,6 +405,14 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def confirm(self, request, pk=None):
         notice = sending.confirm_prepared_notice(notice=self.get_object(), actor=request.user)
         return self._shape_sent(notice, status.HTTP_200_OK)
+
+    @extend_schema(request=BulkNoticesInput, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk", parser_classes=[JSONParser])
+    def bulk(self, request):
+        """Act on up to 10,000 selected notices, each by the per-notice rules; refusals are reported per id."""
+        require_permission(request.user, "notices.send_notice")
+        data = validated(BulkNoticesInput, request.data)
+        return Response(notice_bulk.bulk_confirm(actor=request.user, ids=data["ids"]).as_dict())
 
     @extend_schema(
         request={"application/json": ReplyInput, "multipart/form-data": ReplyInput},

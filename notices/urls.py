@@ -4,6 +4,7 @@ from . import contact_views, views
 
 urlpatterns = [
     path("notices/", views.notice_list, name="notices-list"),
+    path("notices/bulk/", views.notice_bulk_action, name="notices-bulk"),
     path("notices/<int:pk>/", views.notice_detail, name="notices-detail"),
     path("notices/<int:pk>/confirm/", views.notice_confirm, name="notices-confirm"),
     path("notices/<int:pk>/reply/", views.notice_reply, name="notices-reply"),

@@ -18,12 +18,14 @@ from django.views.decorators.http import require_POST
 from platforms.models import Platform
 from tracker.cases.models import Case
 from tracker.core import audit
+from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import list_page, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
+from . import bulk as notice_bulk
 from . import delivery, ladder, replies, selectors, sending
 from . import rebuttals as rebuttal_services
 from . import sanctions as sanction_services
@@ -154,6 +156,21 @@ def notice_confirm(request, pk):
                 % {"reference": notice.reference, "to": ", ".join(notice.recipients)},
             )
     return redirect("notices-detail", pk)
+
+
+@login_required
+@require_POST
+@permission_required("notices.send_notice", raise_exception=True)
+def notice_bulk_action(request):
+    """The notice list's action bar: the selected notices go to the same bulk service as the API's."""
+    try:
+        if request.POST.get("action") != "confirm":
+            raise DomainError(_("Choose an action."))
+        result = notice_bulk.bulk_confirm(actor=request.user, ids=selected_ids(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back_to_list(request, "notice"))
+    return bulk_result_page(request, result, kind="notice")
 
 
 def waiting_for_queue(notice: Notice) -> str:

@@ -13,8 +13,7 @@ from notices.models import DeliveryReport, InboundMail
 from tracker.core.errors import DomainError
 from tracker.core.inputs import InputSerializer
 from tracker.core.parsers import JSONParser
-from tracker.items.api import BulkResultSerializer
-from tracker.items.bulk import MAX_IDS
+from tracker.core.rest import BulkResultSerializer, bulk_ids_field
 
 from . import bulk as mail_bulk
 from .filters import InboundMailFilter
@@ -96,7 +95,7 @@ class BulkMailInput(InputSerializer):
     """A bulk action on selected emails: `dismiss` (needs `note`) or `match` to the notice `reference`."""
 
     action = serializers.ChoiceField(choices=["dismiss", "match"])
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_IDS)
+    ids = bulk_ids_field()
     reference = serializers.CharField(required=False, max_length=64)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 

@@ -6,37 +6,26 @@ Who may: as the per-message services (`notices.triage_inboundmail`: liaison offi
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from notices import inbound
 from notices.models import InboundMail
+from tracker.core.bulk import BulkResult, each_record
 from tracker.core.errors import DomainError, require_permission
-from tracker.items.bulk import BulkResult, _selection
 
 
 def _each_mail(*, ids, act) -> BulkResult:
-    chosen = _selection(ids)
-    result = BulkResult()
-    mails = {mail.pk: mail for mail in InboundMail.objects.filter(pk__in=chosen).defer("text")}
-    for pk in chosen:
-        mail = mails.get(pk)
-        if mail is None:
-            result.refuse(pk, _("No such email."))
-            continue
-        try:
-            with transaction.atomic():
-                act(mail)
-        except DomainError as refusal:
-            result.refuse(pk, refusal.message)
-        else:
-            result.done.append(pk)
-    return result
+    # Not locked here: the per-message services lock the email they change.
+    mails = InboundMail.objects.defer("text")
+    return each_record(mails, ids=ids, act=act, missing=_("No such email."), lock=False)
 
 
 def bulk_dismiss(*, actor, ids, note: str) -> BulkResult:
     """Set aside every selected email that is still to be handled, with the same note."""
     require_permission(actor, "notices.triage_inboundmail")
+    if not (note or "").strip():  # refused once for the selection, not once per email
+        message = _("Say why the emails are dismissed.")
+        raise DomainError(message, fields={"note": [message]})
     return _each_mail(ids=ids, act=lambda mail: inbound.dismiss_inbound_mail(inbound=mail, actor=actor, note=note))
 
 

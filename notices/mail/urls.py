@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("notices/mail/", views.mail_list, name="notices-mail-list"),
+    path("notices/mail/bulk/", views.mail_bulk_action, name="notices-mail-bulk"),
     path("notices/mail/upload/", views.mail_upload, name="notices-mail-upload"),
     path("notices/mail/<int:pk>/", views.mail_detail, name="notices-mail-detail"),
     path("notices/mail/<int:pk>/raw/", views.mail_raw, name="notices-mail-raw"),

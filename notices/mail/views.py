@@ -12,12 +12,14 @@ from django.views.decorators.http import require_POST
 from notices import inbound
 from notices.models import InboundMail
 from tracker.core import audit
+from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import list_page, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
+from . import bulk as mail_bulk
 from .filters import InboundMailFilter
 from .forms import DismissForm, MatchForm, UploadForm
 
@@ -67,6 +69,27 @@ def mail_list(request):
             "triage_count": InboundMail.objects.filter(state=InboundMail.State.TRIAGE).count(),
         },
     )
+
+
+@login_required
+@require_POST
+@permission_required("notices.triage_inboundmail", raise_exception=True)
+def mail_bulk_action(request):
+    """The inbound email list's action bar: the same bulk services as the API's, then a summary page."""
+    ids, note, actor = selected_ids(request), request.POST.get("note", ""), request.user
+    try:
+        match request.POST.get("action", ""):
+            case "dismiss":
+                result = mail_bulk.bulk_dismiss(actor=actor, ids=ids, note=note)
+            case "match":
+                reference = request.POST.get("reference", "").strip()
+                result = mail_bulk.bulk_match(actor=actor, ids=ids, reference=reference, note=note)
+            case _:
+                raise DomainError(_("Choose an action."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back_to_list(request, "email"))
+    return bulk_result_page(request, result, kind="email")
 
 
 @login_required

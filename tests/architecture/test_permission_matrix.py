@@ -134,6 +134,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("notices/record-past/", "POST"): LIAISON_WORK,
     ("notices/{id}/", "GET"): STAFF,
     ("notices/{id}/confirm/", "POST"): LIAISON_WORK,
+    ("notices/bulk/", "POST"): LIAISON_WORK,
     ("notices/{id}/deliveries/{delivery_id}/message/", "GET"): NOTICE_DESK,
     ("notices/{id}/replies/", "GET"): STAFF,
     ("notices/{id}/replies/", "POST"): LIAISON_WORK,

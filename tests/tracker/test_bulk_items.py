@@ -6,6 +6,7 @@ import pytest
 from tests.factories import CategoryFactory, FlaggedItemFactory, PlatformFactory
 from tracker.core.errors import NotPermitted
 from tracker.core.models import AuditEntry
+from tracker.core.bulk import MAX_IDS
 from tracker.items import bulk
 from tracker.items.models import FlaggedItem
 
@@ -66,7 +67,7 @@ def test_bulk_transition_and_category_go_through_the_per_item_rules(analyst, pla
 
 def test_a_selection_above_the_cap_is_refused(analyst):
     with pytest.raises(Exception, match="At most"):
-        bulk.bulk_verify(actor=analyst, ids=range(1, bulk.MAX_IDS + 2))
+        bulk.bulk_verify(actor=analyst, ids=range(1, MAX_IDS + 2))
 
 
 @pytest.mark.parametrize("role", ["liaison_officer", "auditor", "administrator", "isp"])
@@ -86,6 +87,6 @@ def test_the_api_refuses_unknown_fields_and_missing_status(api_client, superviso
     missing = api_client.post("/api/v1/items/bulk/", {"action": "transition", "ids": [item.pk]}, format="json")
     assert missing.status_code == 400 and "status" in missing.content.decode()
     too_many = api_client.post(
-        "/api/v1/items/bulk/", {"action": "verify", "ids": list(range(1, bulk.MAX_IDS + 2))}, format="json"
+        "/api/v1/items/bulk/", {"action": "verify", "ids": list(range(1, MAX_IDS + 2))}, format="json"
     )
     assert too_many.status_code == 400

@@ -15,9 +15,8 @@ from tracker.cases.timeline import case_timeline
 from tracker.core.errors import require_permission
 from tracker.core.inputs import InputSerializer
 from tracker.core.models import User
-from tracker.core.rest import validated
-from tracker.items.api import BulkResultSerializer, FlaggedItemSerializer, FlaggedItemViewSet
-from tracker.items.bulk import MAX_IDS
+from tracker.core.rest import BulkResultSerializer, bulk_ids_field, validated
+from tracker.items.api import FlaggedItemSerializer, FlaggedItemViewSet
 from tracker.items.models import FlaggedItem
 
 
@@ -77,7 +76,7 @@ class BulkCasesInput(InputSerializer):
     or `add_items`: add the selected item ids to the case `case`."""
 
     action = serializers.ChoiceField(choices=["transition", "assign", "add_items"])
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_IDS)
+    ids = bulk_ids_field()
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
     owner = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.filter(is_active=True), required=False

@@ -6,40 +6,24 @@ own savepoint (audited per case as one at a time would be); refusals are reporte
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tracker.cases import services
 from tracker.cases.models import Case
+from tracker.core.bulk import BulkResult, each_record, selection
 from tracker.core.errors import DomainError, require_permission
-from tracker.items.bulk import BulkResult, _selection
 from tracker.items.models import FlaggedItem
 
 
-def _each_case(*, chosen: list[int], act) -> BulkResult:
-    result = BulkResult()
-    with transaction.atomic():
-        cases = {case.pk: case for case in Case.objects.select_for_update().filter(pk__in=chosen)}
-        for pk in chosen:
-            case = cases.get(pk)
-            if case is None:
-                result.refuse(pk, _("No such case."))
-                continue
-            try:
-                with transaction.atomic():
-                    act(case)
-            except DomainError as refusal:
-                result.refuse(pk, refusal.message)
-            else:
-                result.done.append(pk)
-    return result
+def _each_case(*, ids, act) -> BulkResult:
+    return each_record(Case.objects.select_related("platform"), ids=ids, act=act, missing=_("No such case."))
 
 
 def bulk_case_transition(*, actor, ids, to_status: str, reason: str = "") -> BulkResult:
     """Move every selected case to `to_status` where its state machine allows it."""
     require_permission(actor, "tracker.change_case")
     return _each_case(
-        chosen=_selection(ids),
+        ids=ids,
         act=lambda case: services.change_case_status(case, to_status=to_status, actor=actor, reason=reason),
     )
 
@@ -48,7 +32,7 @@ def bulk_assign_owner(*, actor, ids, owner, reason: str = "") -> BulkResult:
     """Give every selected case `owner`."""
     require_permission(actor, "tracker.change_case")
     return _each_case(
-        chosen=_selection(ids),
+        ids=ids,
         act=lambda case: services.edit_case(case, actor=actor, reason=reason, owner=owner),
     )
 
@@ -56,7 +40,7 @@ def bulk_assign_owner(*, actor, ids, owner, reason: str = "") -> BulkResult:
 def bulk_add_to_case(*, actor, case: Case, ids) -> BulkResult:
     """Add the selected items to `case`: items of another platform are refused one by one, the rest added."""
     require_permission(actor, "tracker.change_case")
-    chosen = _selection(ids)
+    chosen = selection(ids)
     result = BulkResult()
     items = {item.pk: item for item in FlaggedItem.objects.filter(pk__in=chosen)}
     fitting = []

@@ -14,6 +14,7 @@ from tracker.cases.forms import AddItemsForm, CaseForm
 from tracker.cases.models import Case
 from tracker.cases.timeline import case_timeline
 from tracker.core import audit
+from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.canonical import InvalidItem
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
@@ -67,6 +68,7 @@ def case_list(request):
             "filters": cases,
             "page": list_page(request, cases.qs, sortable={"opened": "opened_at"}, default_sort="-opened"),
             "query": query_without_page(request),
+            "bulk_statuses": Case.Status.choices,
         },
     )
 
@@ -190,21 +192,20 @@ def case_status(request, pk):
 @permission_required("tracker.change_case", raise_exception=True)
 def case_bulk_action(request):
     """The case list's action bar: the selected cases go to the same bulk service as the API's; a summary page."""
-    ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
-    action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+    ids, reason, actor = selected_ids(request), request.POST.get("reason", ""), request.user
     try:
-        if action == "transition":
-            result = case_bulk.bulk_case_transition(
-                actor=request.user, ids=ids, to_status=request.POST.get("status", ""), reason=reason
-            )
-        elif action == "assign":
-            owner = User.objects.filter(username=request.POST.get("owner", "").strip(), is_active=True).first()
-            if owner is None:
-                raise DomainError(_("No active account has that user name."))
-            result = case_bulk.bulk_assign_owner(actor=request.user, ids=ids, owner=owner, reason=reason)
-        else:
-            raise DomainError(_("Choose an action."))
+        match request.POST.get("action", ""):
+            case "transition":
+                to_status = request.POST.get("status", "")
+                result = case_bulk.bulk_case_transition(actor=actor, ids=ids, to_status=to_status, reason=reason)
+            case "assign":
+                owner = User.objects.filter(username=request.POST.get("owner", "").strip(), is_active=True).first()
+                if owner is None:
+                    raise DomainError(_("No active account has that user name."))
+                result = case_bulk.bulk_assign_owner(actor=actor, ids=ids, owner=owner, reason=reason)
+            case _:
+                raise DomainError(_("Choose an action."))
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("cases-list")
-    return render(request, "cases/bulk_result.html", {"result": result})
+        return redirect(back_to_list(request, "case"))
+    return bulk_result_page(request, result, kind="case")

@@ -18,6 +18,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tracker.core import bulk
 from tracker.core.errors import DomainError
 from tracker.core.keyset import EXACT_COUNT_LIMIT, keyset_page
 
@@ -235,3 +236,20 @@ def validated(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def bulk_ids_field() -> serializers.ListField:
+    """The `ids` of a bulk action's request: one to tracker.core.bulk.MAX_IDS record ids."""
+    return serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=bulk.MAX_IDS)
+
+
+class BulkRefusalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    """What a bulk action did: the ids done and, per refused id, why."""
+
+    done = serializers.ListField(child=serializers.IntegerField())
+    refused = BulkRefusalSerializer(many=True)

@@ -10,7 +10,7 @@ from platforms.models import Platform
 from tracker.core.errors import require_permission
 from tracker.core.inputs import InputSerializer
 from tracker.core.parsers import JSONParser
-from tracker.core.rest import validated, values_reader
+from tracker.core.rest import BulkResultSerializer, bulk_ids_field, validated, values_reader
 from tracker.evidence import services as evidence_services
 from tracker.evidence.api import EvidenceSerializer, EvidenceUploadSerializer
 from tracker.items import bulk as item_bulk
@@ -116,7 +116,7 @@ class BulkItemsInput(InputSerializer):
     """A bulk action on selected items: `verify`, `transition` (needs `status`) or `category` (needs `category`)."""
 
     action = serializers.ChoiceField(choices=["verify", "transition", "category"])
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=item_bulk.MAX_IDS)
+    ids = bulk_ids_field()
     status = serializers.ChoiceField(choices=FlaggedItem.Status.choices, required=False)
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -126,16 +126,6 @@ class BulkItemsInput(InputSerializer):
         if needs and needs not in attrs:
             raise serializers.ValidationError({needs: [serializers.Field.default_error_messages["required"]]})
         return attrs
-
-
-class BulkRefusalSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reason = serializers.CharField()
-
-
-class BulkResultSerializer(serializers.Serializer):
-    done = serializers.ListField(child=serializers.IntegerField())
-    refused = BulkRefusalSerializer(many=True)
 
 
 class SightingSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 """Bulk actions on flagged items: the same rules as one item at a time, over a selection.
 
-Each function takes the selected ids (at most MAX_IDS), acts on every item the per-item rules allow,
+Each function takes the selected ids (at most tracker.core.bulk.MAX_IDS), acts on every item the per-item rules allow,
 audits each item it changed, and answers with a BulkResult: the ids done and, per refused id, why.
 Who may: as the per-item service (verify: `tracker.verify_flaggeditem`, never the one who logged the item;
 status and category: `tracker.change_flaggeditem`). A person without the permission is refused outright.
@@ -12,44 +12,22 @@ category changes go through the per-item services, each in its own savepoint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.core import audit
-from tracker.core.errors import DomainError, require_permission
+from tracker.core.bulk import BulkResult, each_record, selection
+from tracker.core.errors import require_permission
 from tracker.core.models import AuditEntry
+from tracker.core.states import claim_state
 from tracker.items import services
 from tracker.items.models import FlaggedItem
 
 Status = FlaggedItem.Status
 
-MAX_IDS = 10_000
-
-
-@dataclass
-class BulkResult:
-    done: list[int] = field(default_factory=list)
-    refused: list[dict] = field(default_factory=list)  # {"id": …, "reason": …}
-
-    def refuse(self, pk, reason: str) -> None:
-        self.refused.append({"id": pk, "reason": str(reason)})
-
-    def as_dict(self) -> dict:
-        return {"done": self.done, "refused": self.refused}
-
-
-def _selection(ids) -> list[int]:
-    """The distinct selected ids, in the order given; more than MAX_IDS is refused."""
-    chosen = list(dict.fromkeys(int(pk) for pk in ids))
-    if not chosen:
-        raise DomainError(_("Select at least one item."), fields={"ids": [_("Select at least one item.")]})
-    if len(chosen) > MAX_IDS:
-        message = _("At most %(max)d items at a time.") % {"max": MAX_IDS}
-        raise DomainError(message, fields={"ids": [message]})
-    return chosen
+# What the list's action bar offers for "Change status to…": verifying is its own action (the four eyes rule).
+STATUSES_BY_HAND = [(value, label) for value, label in Status.choices if value not in (Status.NEW, Status.VERIFIED)]
 
 
 def _not_found(result: BulkResult, chosen: list[int], found) -> None:
@@ -61,7 +39,7 @@ def _not_found(result: BulkResult, chosen: list[int], found) -> None:
 def bulk_verify(*, actor, ids, reason: str = "") -> BulkResult:
     """Verify every selected item that is new and was logged by someone else (the four eyes rule)."""
     require_permission(actor, "tracker.verify_flaggeditem")
-    chosen = _selection(ids)
+    chosen = selection(ids)
     result = BulkResult()
     with transaction.atomic():
         rows = {
@@ -90,8 +68,10 @@ def bulk_verify(*, actor, ids, reason: str = "") -> BulkResult:
         _not_found(result, chosen, rows)
         if allowed:
             now = timezone.now()
-            FlaggedItem.objects.filter(pk__in=allowed).update(
-                status=Status.VERIFIED, status_changed_at=now, verified_by=actor, verified_at=now
+            claim_state(
+                FlaggedItem.objects.filter(pk__in=allowed),
+                to=Status.VERIFIED,
+                also={"status_changed_at": now, "verified_by": actor, "verified_at": now},
             )
             audit.record_many(
                 [FlaggedItem(pk=pk, display=rows[pk]["display"]) for pk in allowed],
@@ -106,23 +86,8 @@ def bulk_verify(*, actor, ids, reason: str = "") -> BulkResult:
     return result
 
 
-def _one_by_one(*, chosen: list[int], act) -> BulkResult:
-    result = BulkResult()
-    with transaction.atomic():
-        items = {item.pk: item for item in FlaggedItem.objects.select_for_update().filter(pk__in=chosen)}
-        for pk in chosen:
-            item = items.get(pk)
-            if item is None:
-                continue
-            try:
-                with transaction.atomic():
-                    act(item)
-            except DomainError as refusal:
-                result.refuse(pk, refusal.message)
-            else:
-                result.done.append(pk)
-        _not_found(result, chosen, items)
-    return result
+def _one_by_one(*, ids, act) -> BulkResult:
+    return each_record(FlaggedItem.objects.all(), ids=ids, act=act, missing=_("No such item."))
 
 
 def bulk_transition(*, actor, ids, to_status: str, reason: str = "") -> BulkResult:
@@ -130,9 +95,8 @@ def bulk_transition(*, actor, ids, to_status: str, reason: str = "") -> BulkResu
     require_permission(actor, "tracker.change_flaggeditem")
     if to_status == Status.VERIFIED:
         return bulk_verify(actor=actor, ids=ids, reason=reason)
-    chosen = _selection(ids)
     return _one_by_one(
-        chosen=chosen,
+        ids=ids,
         act=lambda item: services.change_item_status(item, to_status=to_status, actor=actor, reason=reason),
     )
 
@@ -140,8 +104,7 @@ def bulk_transition(*, actor, ids, to_status: str, reason: str = "") -> BulkResu
 def bulk_change_category(*, actor, ids, category, reason: str = "") -> BulkResult:
     """Give every selected item `category` (urgency raised where the category demands it)."""
     require_permission(actor, "tracker.change_flaggeditem")
-    chosen = _selection(ids)
     return _one_by_one(
-        chosen=chosen,
+        ids=ids,
         act=lambda item: services.edit_item(item, actor=actor, reason=reason, category=category),
     )

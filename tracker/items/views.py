@@ -4,14 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tracker.cases import bulk as case_bulk
 from tracker.cases import services as case_services
 from tracker.cases.models import Case, CaseItem
 from tracker.core import audit
+from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import list_page, query_without_page
@@ -21,7 +21,7 @@ from tracker.items import bulk as item_bulk
 from tracker.items import services as item_services
 from tracker.items.filters import FlaggedItemFilter
 from tracker.items.forms import EditItemForm, LogItemForm
-from tracker.items.models import FlaggedItem
+from tracker.items.models import Category, FlaggedItem
 
 
 @login_required
@@ -54,6 +54,8 @@ def item_list(request):
                 request, items, sortable={"logged": "logged_at", "reported": "last_reported_at"}, default_sort="-logged"
             ),
             "query": query_without_page(request),
+            "bulk_statuses": item_bulk.STATUSES_BY_HAND,
+            "categories": Category.objects.filter(is_active=True).order_by("name"),
         },
     )
 
@@ -186,22 +188,33 @@ def item_status(request, pk):
 @require_POST
 @permission_required("tracker.change_flaggeditem", raise_exception=True)
 def item_bulk_action(request):
-    """The list's action bar: the selected items go to the same bulk service as the API's; a summary page."""
-    ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
-    action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+    """The list's action bar: the selected items go to the same bulk services as the API's; a summary page."""
+    ids, reason, actor = selected_ids(request), request.POST.get("reason", ""), request.user
     try:
-        if action == "verify":
-            result = item_bulk.bulk_verify(actor=request.user, ids=ids, reason=reason)
-        elif action == "transition":
-            result = item_bulk.bulk_transition(
-                actor=request.user, ids=ids, to_status=request.POST.get("status", ""), reason=reason
-            )
-        else:
-            raise DomainError(_("Choose an action."))
+        match request.POST.get("action", ""):
+            case "verify":
+                result = item_bulk.bulk_verify(actor=actor, ids=ids, reason=reason)
+            case "transition":
+                to_status = request.POST.get("status", "")
+                result = item_bulk.bulk_transition(actor=actor, ids=ids, to_status=to_status, reason=reason)
+            case "category":
+                category = Category.objects.filter(slug=request.POST.get("category", "")).first()
+                if category is None:
+                    raise DomainError(_("Choose a category."))
+                result = item_bulk.bulk_change_category(actor=actor, ids=ids, category=category, reason=reason)
+            case "add_to_case":
+                case = Case.objects.select_related("platform").filter(pk=_number(request.POST.get("case"))).first()
+                if case is None:
+                    raise DomainError(_("No case has that number."))
+                result = case_bulk.bulk_add_to_case(actor=actor, case=case, ids=ids)
+            case _:
+                raise DomainError(_("Choose an action."))
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("items-list")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("items-list")
-    return render(request, "items/bulk_result.html", {"result": result, "back": back})
+        return redirect(back_to_list(request, "item"))
+    return bulk_result_page(request, result, kind="item")
+
+
+def _number(value) -> int | None:
+    value = (value or "").strip().lstrip("#")
+    return int(value) if value.isdigit() else None

@@ -35,3 +35,15 @@ document.addEventListener("change", function (event) {
     box.checked = all.checked;
   });
 });
+
+// Bulk actions: only the fields the chosen action needs are shown (all are, without script).
+function showBulkFields(select) {
+  var bar = select.closest(".bulk-bar");
+  bar.querySelectorAll("[data-bulk-for]").forEach(function (field) {
+    field.hidden = field.getAttribute("data-bulk-for") !== select.value;
+  });
+}
+document.querySelectorAll('.bulk-bar select[name="action"]').forEach(showBulkFields);
+document.addEventListener("change", function (event) {
+  if (event.target.matches('.bulk-bar select[name="action"]')) showBulkFields(event.target);
+});
