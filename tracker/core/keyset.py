@@ -7,6 +7,7 @@ EXACT_COUNT_LIMIT + 1 rows) and above that PostgreSQL's planner estimate, flagge
 the whole table.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -112,17 +113,34 @@ def _value(row, name: str):
     return row
 
 
-def encode_cursor(ordering: list[str], values: list, *, backward: bool = False) -> str:
-    """The opaque token for the position just after (or, `backward`, just before) the row with `values`."""
+@dataclass(frozen=True)
+class _Count:
+    total: int
+    estimated: bool
+    of: str  # which filtered list it counts (a digest of its SQL): another list's count is not reused
+
+
+def encode_cursor(ordering: list[str], values: list, *, backward: bool = False, count: _Count | None = None) -> str:
+    """The opaque token for the position just after (or, `backward`, just before) the row with `values`; it
+    carries the list's count, so the pages after the first do not count again."""
     plain = [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
-    return signing.dumps({"o": ordering, "v": plain, "b": int(backward)}, salt=_SALT)
+    payload = {"o": ordering, "v": plain, "b": int(backward)}
+    if count is not None:
+        payload["c"] = [count.total, int(count.estimated), count.of]
+    return signing.dumps(payload, salt=_SALT)
 
 
-def cursor_for_row(row, ordering: list[str], *, backward: bool = False) -> str:
-    return encode_cursor(ordering, [_value(row, term.lstrip("-")) for term in ordering], backward=backward)
+def cursor_for_row(row, ordering: list[str], *, backward: bool = False, count: _Count | None = None) -> str:
+    values = [_value(row, term.lstrip("-")) for term in ordering]
+    return encode_cursor(ordering, values, backward=backward, count=count)
 
 
-def _decode_cursor(token: str, ordering: list[str], keys: list[_Key]) -> tuple[list, bool]:
+def _list_digest(queryset) -> str:
+    sql, params = queryset.order_by().query.sql_with_params()
+    return hashlib.blake2b(f"{sql}|{params!r}".encode(), digest_size=8).hexdigest()
+
+
+def _decode_cursor(token: str, ordering: list[str], keys: list[_Key]) -> tuple[list, bool, _Count | None]:
     try:
         payload = signing.loads(token, salt=_SALT)
         if payload["o"] != ordering or len(payload["v"]) != len(keys):
@@ -130,7 +148,9 @@ def _decode_cursor(token: str, ordering: list[str], keys: list[_Key]) -> tuple[l
         values = [
             None if raw is None else key.field.to_python(raw) for key, raw in zip(keys, payload["v"], strict=True)
         ]
-        return values, bool(payload["b"])
+        total, estimated, of = payload.get("c") or (None, False, "")
+        count = _Count(int(total), bool(estimated), str(of)) if total is not None else None
+        return values, bool(payload["b"]), count
     except (signing.BadSignature, ValidationError, KeyError, TypeError, ValueError):
         raise BadCursor() from None
 
@@ -191,7 +211,7 @@ def keyset_page(queryset, *, page_size: int, cursor: str | None = None, ordering
     ordering = ordering_of(queryset.order_by(*ordering) if ordering else queryset)
     keys = _keys(queryset, ordering)
     fields = list(values or queryset._fields or [])
-    position, backward = _decode_cursor(cursor, ordering, keys) if cursor else (None, False)
+    position, backward, carried = _decode_cursor(cursor, ordering, keys) if cursor else (None, False, None)
     walk = [key.reversed() for key in keys] if backward else keys
     rows_query = queryset.order_by(*[key.order_by() for key in walk])
     if fields:  # plain rows, which carry the position of the page's ends
@@ -205,16 +225,22 @@ def keyset_page(queryset, *, page_size: int, cursor: str | None = None, ordering
         rows.reverse()
     has_next = True if backward else more
     has_previous = more if backward else position is not None
-    total, estimated = count_rows(queryset) if count else (None, False)
+    counted = None
+    if count:
+        digest = _list_digest(queryset)
+        reusable = carried is not None and carried.of == digest
+        counted = carried if reusable else _Count(*count_rows(queryset), of=digest)
     return KeysetPage(
         object_list=rows,
         ordering=ordering,
         has_next=bool(rows) and has_next,
         has_previous=bool(rows) and has_previous,
-        next_cursor=cursor_for_row(rows[-1], ordering) if rows and has_next else None,
-        previous_cursor=cursor_for_row(rows[0], ordering, backward=True) if rows and has_previous else None,
-        count=total,
-        count_is_estimate=estimated,
+        next_cursor=cursor_for_row(rows[-1], ordering, count=counted) if rows and has_next else None,
+        previous_cursor=(
+            cursor_for_row(rows[0], ordering, backward=True, count=counted) if rows and has_previous else None
+        ),
+        count=counted.total if counted else None,
+        count_is_estimate=counted.estimated if counted else False,
     )
 
 
