@@ -36,3 +36,20 @@ def query_without_page(request) -> str:
     for name in ("page", "cursor", "format"):
         query.pop(name, None)
     return query.urlencode()
+
+
+def label_rows(rows, *field_names: str):
+    """Set `<field>_label` on each row: the choice's label, translated once per list rather than once per row
+    (`get_<field>_display` hashes and translates every choice of the field on each call)."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    model = type(rows[0])
+    labels = {
+        name: {value: str(label) for value, label in model._meta.get_field(name).flatchoices} for name in field_names
+    }
+    for row in rows:
+        for name, by_value in labels.items():
+            value = getattr(row, name)
+            setattr(row, f"{name}_label", by_value.get(value, value))
+    return rows

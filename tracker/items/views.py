@@ -14,7 +14,7 @@ from tracker.core import audit
 from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import list_page, query_without_page
+from tracker.core.listing import label_rows, list_page, query_without_page
 from tracker.evidence import services as evidence_services
 from tracker.evidence.forms import EvidenceForm
 from tracker.items import bulk as item_bulk
@@ -45,14 +45,16 @@ def item_list(request):
             for item in items.select_related("logged_by").iterator(chunk_size=2000)
         )  # fmt: skip
         return stream_csv("flagged-items.csv", header, rows)
+    page = list_page(
+        request, items, sortable={"logged": "logged_at", "reported": "last_reported_at"}, default_sort="-logged"
+    )
+    page.object_list = label_rows(page.object_list, "kind", "urgency", "status")
     return render(
         request,
         "items/item_list.html",
         {
             "filters": filters,
-            "page": list_page(
-                request, items, sortable={"logged": "logged_at", "reported": "last_reported_at"}, default_sort="-logged"
-            ),
+            "page": page,
             "query": query_without_page(request),
             "bulk_statuses": item_bulk.STATUSES_BY_HAND,
             "categories": Category.objects.filter(is_active=True).order_by("name"),
