@@ -21,7 +21,7 @@ from tracker.core import audit
 from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import list_page, query_without_page
+from tracker.core.listing import label_rows, list_page, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
@@ -85,6 +85,7 @@ def notice_list(request):
         return stream_csv("notices.csv", header, data)
     page = list_page(request, rows, sortable={"sent": "sent_at", "deadline": "deadline_at"}, default_sort="-sent")
     now = timezone.now()
+    page.object_list = label_rows(page.object_list, "status")
     for notice in page:
         notice.overdue = notice.is_overdue(now)
         notice.deadline_phrase = selectors.deadline_phrase(notice.deadline_at, now) if notice.is_awaiting_reply else ""

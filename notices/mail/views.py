@@ -15,7 +15,7 @@ from tracker.core import audit
 from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import list_page, query_without_page
+from tracker.core.listing import label_rows, list_page, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
@@ -59,12 +59,14 @@ def mail_list(request):
             for mail in mails.iterator(chunk_size=2000)
         )  # fmt: skip
         return stream_csv("inbound-email.csv", header, rows)
+    page = list_page(request, mails, sortable={"received": "received_at"}, default_sort="-received")
+    page.object_list = label_rows(page.object_list, "kind", "state")
     return render(
         request,
         "notices/mail/mail_list.html",
         {
             "filters": filters,
-            "page": list_page(request, mails, sortable={"received": "received_at"}, default_sort="-received"),
+            "page": page,
             "query": query_without_page(request),
             "triage_count": InboundMail.objects.filter(state=InboundMail.State.TRIAGE).count(),
         },

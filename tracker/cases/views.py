@@ -18,7 +18,7 @@ from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.canonical import InvalidItem
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import list_page, query_without_page
+from tracker.core.listing import label_rows, list_page, query_without_page
 from tracker.core.models import User
 from tracker.core.panels import page_panels
 from tracker.evidence.models import Evidence
@@ -61,12 +61,14 @@ def case_list(request):
             for case in cases.qs.iterator(chunk_size=2000)
         )  # fmt: skip
         return stream_csv("cases.csv", header, rows)
+    page = list_page(request, cases.qs, sortable={"opened": "opened_at"}, default_sort="-opened")
+    page.object_list = label_rows(page.object_list, "status")
     return render(
         request,
         "cases/case_list.html",
         {
             "filters": cases,
-            "page": list_page(request, cases.qs, sortable={"opened": "opened_at"}, default_sort="-opened"),
+            "page": page,
             "query": query_without_page(request),
             "bulk_statuses": Case.Status.choices,
         },
