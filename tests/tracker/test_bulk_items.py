@@ -4,9 +4,9 @@ each item by the per-item rules and audited per item, with a summary of what was
 import pytest
 
 from tests.factories import CategoryFactory, FlaggedItemFactory, PlatformFactory
+from tracker.core.bulk import MAX_IDS
 from tracker.core.errors import NotPermitted
 from tracker.core.models import AuditEntry
-from tracker.core.bulk import MAX_IDS
 from tracker.items import bulk
 from tracker.items.models import FlaggedItem
 
