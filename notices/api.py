@@ -228,6 +228,23 @@ class SendNoticeInput(InputSerializer):
     )
 
 
+class NoticePreviewSerializer(serializers.Serializer):
+    """What sending would send now; nothing is kept. `blockers` (empty when it can be sent) say why it would be
+    refused when sent with the defaults."""
+
+    step = serializers.IntegerField(source="step.pk")
+    step_name = serializers.CharField(source="step.name")
+    reference = serializers.CharField(help_text="the next free reference; the notice gets it if nobody sends first")
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    recipients = serializers.ListField(child=serializers.EmailField())
+    deadline_at = serializers.DateTimeField(help_text="the reply deadline if sent now")
+    items = serializers.SerializerMethodField()
+
+    def get_items(self, preview) -> list[int]:
+        return [item.pk for item in preview.items]
+
+
 class BulkNoticesInput(InputSerializer):
     """A bulk action on selected notices: `confirm` sends the prepared ones (their deadlines run from now)."""
 
@@ -360,6 +377,25 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             case=data["case"], actor=request.user, items=data.get("items"), step=data.get("step")
         )
         return self._shape_sent(notice, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=SendNoticeInput,
+        responses={
+            200: NoticePreviewSerializer,
+            400: OpenApiResponse(description="invalid input: the project's JSON error"),
+            403: OpenApiResponse(description="not allowed to send notices"),
+            409: OpenApiResponse(description="it could not be sent: no contact, no item to cover, case closed"),
+        },
+    )
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser])
+    def preview(self, request):
+        """The subject, text, recipients and deadline of the notice `POST /notices/` would send now; nothing is
+        sent or kept."""
+        data = validated(SendNoticeInput, request.data)
+        preview = sending.preview_notice(
+            case=data["case"], actor=request.user, items=data.get("items"), step=data.get("step")
+        )
+        return Response(NoticePreviewSerializer(preview).data)
 
     @extend_schema(
         responses={(200, "message/rfc822"): OpenApiResponse(description="the exact message sent to one recipient")}

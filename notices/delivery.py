@@ -40,6 +40,7 @@ from .models import Delivery, DeliveryAttempt, Notice
 from .sweep import sweep_lease
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+OUTBOX_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 # The broker refusing or dropping a publish: kombu wraps what it retried in OperationalError; redis-py's own
 # errors and socket errors may come through unwrapped.
 # Errors after which the message certainly did not go out and a later try may succeed.
@@ -546,7 +547,16 @@ def transmit(delivery: Delivery) -> tuple[datetime, str]:
         raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
     if not sent:
         raise PermanentFailure(f"{settings.EMAIL_BACKEND} sent nothing")
-    return timezone.now(), f"handed to {settings.EMAIL_BACKEND}"
+    return timezone.now(), _accepted_by(settings.EMAIL_BACKEND)
+
+
+def _accepted_by(backend: str) -> str:
+    """What the delivery page says took the message, in words rather than a class path."""
+    if backend == OUTBOX_BACKEND:
+        return "saved to the outbox folder (no mail server is set up: see Outbox)"
+    if backend.endswith("locmem.EmailBackend"):
+        return "kept in memory by the test mail system"
+    return "accepted by the mail system"
 
 
 def _as_email(delivery: Delivery) -> EmailMessage:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
+from tracker.core.filters import PickedDate
 
 from .models import EscalationStep, Notice, Notification, Sanction
 
@@ -22,8 +23,8 @@ class NoticeFilter(django_filters.FilterSet):
     awaiting_reply = django_filters.BooleanFilter(method="filter_awaiting", label=_("awaiting a reply"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
     recorded_afterwards = django_filters.BooleanFilter(label=_("recorded afterwards"))
-    sent_after = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__gte", label=_("sent from"))
-    sent_before = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__lte", label=_("sent until"))
+    sent_after = PickedDate(field_name="sent_at", lookup_expr="date__gte", label=_("sent from"))
+    sent_before = PickedDate(field_name="sent_at", lookup_expr="date__lte", label=_("sent until"))
     q = django_filters.CharFilter(method="filter_text", label=_("reference or subject"))
 
     class Meta:

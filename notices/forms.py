@@ -2,8 +2,10 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.templatetags.human_time import format_human_time
 from tracker.items.models import FlaggedItem
 
 from .models import (
@@ -67,10 +69,10 @@ class SendNoticeForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = noticeable_items(case)
-        if not self.is_bound:
-            self.initial["items"] = [
-                item.pk for item in self.fields["items"].queryset if item.status == FlaggedItem.Status.VERIFIED
-            ]
+        if not self.is_bound:  # what the next notice would cover: the same set `send_blockers` looks for
+            from .sending import noticeable_now
+
+            self.initial["items"] = list(noticeable_now(case).values_list("pk", flat=True))
 
 
 class PastNoticeForm(forms.Form):
@@ -97,10 +99,10 @@ class PastNoticeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = noticeable_items(case)
         self.fields["step"].queryset = steps
-        if not self.is_bound:
-            self.initial["items"] = [
-                item.pk for item in self.fields["items"].queryset if item.status == FlaggedItem.Status.VERIFIED
-            ]
+        if not self.is_bound:  # what the next notice would cover: the same set `send_blockers` looks for
+            from .sending import noticeable_now
+
+            self.initial["items"] = list(noticeable_now(case).values_list("pk", flat=True))
 
     def clean_recipients(self):
         addresses = [line.strip() for line in self.cleaned_data["recipients"].splitlines() if line.strip()]
@@ -145,7 +147,7 @@ class ReplyForm(forms.Form):
             .order_by("received_at", "id")
         )
         self.fields["inbound_mail"].label_from_instance = lambda mail: (
-            f"{mail.received_at:%Y-%m-%d %H:%M} — {mail.from_address} — {mail.subject[:80]}"
+            f"{format_human_time(mail.received_at)} — {mail.from_address} — {mail.subject[:80]}"
         )
         self.open_entries = [entry for entry in notice.notice_items.all() if not entry.is_resolved]
         for entry in self.open_entries:
@@ -204,7 +206,7 @@ class RebuttalForm(forms.Form):
         self.fields["notice_item"].label_from_instance = lambda entry: entry.display[:200]
         self.fields["reply"].queryset = notice.replies.order_by("received_at")
         self.fields["reply"].label_from_instance = lambda reply: (
-            f"{reply.received_at:%Y-%m-%d %H:%M} — {reply.summary[:80]}"
+            f"{format_human_time(reply.received_at)} — {reply.summary[:80]}"
         )
 
 
@@ -271,7 +273,8 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["corrects"].queryset = ContactEntry.objects.filter(case=case).order_by("occurred_at", "id")
         self.fields["corrects"].label_from_instance = lambda entry: (
-            f"#{entry.pk} {entry.occurred_at:%Y-%m-%d} {entry.get_kind_display()} — {entry.summary[:60]}"
+            f"#{entry.pk} {timezone.localdate(entry.occurred_at):%Y-%m-%d} {entry.get_kind_display()}"
+            f" — {entry.summary[:60]}"
         )
 
     def clean_ministry_participants(self):

@@ -16,6 +16,7 @@ from tracker.core.actors import SWEEP
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEntry
 from tracker.core.states import change_state, claim_state
+from tracker.core.templatetags.human_time import format_human_time
 from tracker.items.models import FlaggedItem
 
 from .ladder import next_action_at, owner_reminders
@@ -76,7 +77,7 @@ def advance_notice(*, notice_id: int, now: datetime | None = None) -> str:
             },
             body=_("Reply due %(deadline)s; %(open)d item(s) unresolved.")
             % {
-                "deadline": notice.deadline_at.isoformat(),
+                "deadline": format_human_time(notice.deadline_at),
                 "open": unresolved_entries(notice).count(),
             },
             now=now,

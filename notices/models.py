@@ -421,7 +421,7 @@ class PlatformReply(models.Model):
         indexes = [models.Index(fields=["notice", "received_at"], name="reply_notice_received")]
 
     def __str__(self) -> str:
-        return f"{self.notice}: reply of {self.received_at:%Y-%m-%d}"
+        return f"{self.notice}: reply of {timezone.localdate(self.received_at):%Y-%m-%d}"
 
     @property
     def late_by(self) -> timedelta | None:
@@ -661,7 +661,7 @@ class Rebuttal(models.Model):
         indexes = [models.Index(fields=["decision", "received_at"], name="rebuttal_decision")]
 
     def __str__(self) -> str:
-        return f"{self.notice_item}: rebuttal of {self.received_at:%Y-%m-%d}"
+        return f"{self.notice_item}: rebuttal of {timezone.localdate(self.received_at):%Y-%m-%d}"
 
 
 class RebuttalAttachment(StoredAttachment):
@@ -784,7 +784,7 @@ class ContactEntry(_AppendOnly):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+        return f"#{self.pk} {self.get_kind_display()} {timezone.localdate(self.occurred_at):%Y-%m-%d}"
 
 
 class ContactAttachment(StoredAttachment, _AppendOnly):

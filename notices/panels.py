@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 
 from tracker.core.errors import DomainError
 
-from . import contacts, ladder, selectors
+from . import contacts, ladder, selectors, sending
 from .forms import ContactForm, EscalationPolicyForm
 from .views import add_sanction_form
 
@@ -42,9 +42,11 @@ def case_panel(request, case) -> str:
     sanctions = list(selectors.sanctions_of(case)) if user.has_perm("notices.view_sanction") else []
     for sanction in sanctions:
         add_sanction_form(sanction, user)
+    blockers = sending.send_blockers(case) if next_step and user.has_perm("notices.send_notice") else []
     context = {
         "case": case,
         "visible": True,
+        "send_blockers": blockers,
         "notices": notices,
         "next_step": next_step,
         "no_step": no_step,

@@ -10,8 +10,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from platforms.models import Platform, PlatformContact
 from tracker.cases.models import Case
@@ -21,6 +23,7 @@ from tracker.core.deadlines import DeadlineRule, compute_deadline
 from tracker.core.errors import DomainError, TransitionNotAllowed, require_permission
 from tracker.core.models import AuditEntry
 from tracker.core.states import change_state
+from tracker.core.templatetags.human_time import format_human_time
 from tracker.items.models import FlaggedItem, Urgency
 from tracker.items.services import change_item_status
 
@@ -36,6 +39,44 @@ Status = Notice.Status
 
 # Items a new notice may cover: verified, or still open after an earlier notice.
 NOTICEABLE = (FlaggedItem.Status.VERIFIED, FlaggedItem.Status.IN_NOTICE, FlaggedItem.Status.REFUSED)
+
+
+def noticeable_now(case: Case):
+    """The case's items the next notice would cover: verified or unresolved, and not already in a notice that is
+    prepared or awaiting a reply (those wait for that notice's answer)."""
+    busy = NoticeItem.objects.filter(item=OuterRef("pk"), notice__status__in=[Status.PREPARED, *Notice.AWAITING_REPLY])
+    return (
+        FlaggedItem.objects.filter(memberships__case=case, memberships__removed_at__isnull=True, status__in=NOTICEABLE)
+        .exclude(Exists(busy))
+        .select_related("category")
+        .order_by("id")
+    )
+
+
+def send_blockers(case: Case) -> list[str]:
+    """Why the next notice of `case` cannot be sent now, in words (empty: it can). Pages ask before offering the
+    button; the service refuses on the same conditions (`_recipients`, `_items_to_cover`), so what a page offers
+    is what the service does."""
+    blockers = []
+    if case.status == Case.Status.CLOSED:
+        blockers.append(_("The case %(case)s is closed.") % {"case": case})
+    if not _active_contacts(case.platform):
+        blockers.append(_no_contact_message(case.platform))
+    if not noticeable_now(case).exists():
+        members = FlaggedItem.objects.filter(memberships__case=case, memberships__removed_at__isnull=True)
+        waiting = members.filter(status=FlaggedItem.Status.NEW).count()
+        if waiting:
+            blockers.append(
+                ngettext(
+                    "%(count)d item waits for a second analyst to verify it; a notice covers verified items only.",
+                    "%(count)d items wait for a second analyst to verify them; a notice covers verified items only.",
+                    waiting,
+                )
+                % {"count": waiting}
+            )
+        else:
+            blockers.append(_("The case has no verified item that is not already in a notice awaiting reply."))
+    return blockers
 
 
 def send_notice(
@@ -58,6 +99,51 @@ def send_notice(
         notice, entries = new_notice(case=case, items=items, step=step, now=now)
         issue(notice, actor=actor, now=now, new_entries=entries)
     return notice
+
+
+@dataclass(frozen=True)
+class NoticePreview:
+    """What `send_notice` would send now, without sending it: the text, the recipients and the deadline."""
+
+    step: EscalationStep
+    reference: str
+    subject: str
+    body: str
+    recipients: list[str]
+    deadline_at: datetime
+    items: list[FlaggedItem]
+
+
+class _Discard(Exception):
+    pass
+
+
+def preview_notice(
+    *, case: Case, actor, items: Iterable[FlaggedItem] | None = None, step: EscalationStep | None = None, now=None
+) -> NoticePreview:
+    """Render the notice `send_notice` would send with the same arguments, through the same function, and keep
+    nothing: the work (the reference included) is rolled back, so the reference shown is the one the notice gets
+    if nobody else sends first. Raises what `send_notice` would raise. Who may: as `send_notice`."""
+    require_permission(actor, "notices.send_notice")
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_related("platform").get(pk=case.pk)
+            notice, entries = new_notice(case=case, items=items, step=step, now=now)
+            covered = [entry.item for entry in entries]
+            rule = deadline_rule(notice.step, notice.urgency)
+            preview = NoticePreview(
+                step=notice.step,
+                reference=notice.reference,
+                subject=notice.subject,
+                body=notice.body,
+                recipients=list(notice.recipients),
+                deadline_at=compute_deadline(now, rule),
+                items=covered,
+            )
+            raise _Discard
+    except _Discard:
+        return preview
 
 
 def prepare_notice(
@@ -182,7 +268,7 @@ def issue(notice: Notice, *, actor, now: datetime | None, new_entries: list[Noti
     sending["next_action_at"] = next_action_at(notice, as_status=Status.SENT)
     reason = _("to %(recipients)s, reply due %(deadline)s") % {
         "recipients": ", ".join(notice.recipients),
-        "deadline": notice.deadline_at.isoformat(),
+        "deadline": format_human_time(notice.deadline_at),
     }
     # A prepared notice is locked by its caller; a new one is inserted as sent, its snapshots after it.
     change_state(notice, to=Status.SENT, actor=actor, reason=reason, at=now, also=sending, locked=True)
@@ -289,7 +375,7 @@ def send_follow_ups(follow_ups: list[FollowUp], *, actor, now: datetime) -> list
         to_state=Status.SENT,
         reason_of=lambda notice: (
             _("to %(recipients)s, reply due %(deadline)s")
-            % {"recipients": ", ".join(notice.recipients), "deadline": notice.deadline_at.isoformat()}
+            % {"recipients": ", ".join(notice.recipients), "deadline": format_human_time(notice.deadline_at)}
         ),
         at=now,
     )
@@ -406,7 +492,7 @@ def record_past_notice(
         for item in covered:
             if item.status != FlaggedItem.Status.IN_NOTICE:
                 change_item_status(item, to_status=FlaggedItem.Status.IN_NOTICE, actor=actor, reason=notice.reference)
-        reason = _("recorded afterwards: sent %(date)s outside the tracker") % {"date": sent_at.isoformat()}
+        reason = _("recorded afterwards: sent %(date)s outside the tracker") % {"date": format_human_time(sent_at)}
         if beyond_ladder:
             reason += "; " + _("extra, beyond the ladder: it repeats %(step)s") % {"step": step.name}
         else:
@@ -429,11 +515,15 @@ def _ranked(contacts) -> list[str]:
 def _recipients(platform: Platform) -> list[str]:
     recipients = _active_contacts(platform)
     if not recipients:
-        message = _("%(platform)s has no active contact address: add one in the platform registry first.") % {
-            "platform": platform.name
-        }
+        message = _no_contact_message(platform)
         raise DomainError(message, fields={"recipients": [message]}, code="no_contact")
     return recipients
+
+
+def _no_contact_message(platform: Platform) -> str:
+    return _("%(platform)s has no active contact address: add one in the platform registry first.") % {
+        "platform": platform.name
+    }
 
 
 def _items_to_cover(case: Case, items, *, previous: Notice | None = None) -> list[FlaggedItem]:

@@ -343,28 +343,37 @@ def _case(pk) -> Case:
 @login_required
 @permission_required("notices.send_notice", raise_exception=True)
 def case_send_notice(request, pk):
+    """Send the case's next notice in two steps: "Preview" shows the text, the recipients and the deadline as they
+    would go out; "Send now" sends. Nothing is offered while `send_blockers` names a reason it would be refused."""
     case = _case(pk)
     try:
         step = ladder.next_step_for(case)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("cases-detail", case.pk)
+    blockers = sending.send_blockers(case)
     form = SendNoticeForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
+    preview = None
+    if request.method == "POST" and not blockers and form.is_valid():
+        items = list(form.cleaned_data["items"])
         try:
-            notice = sending.send_notice(case=case, actor=request.user, items=list(form.cleaned_data["items"]))
+            if "send" not in request.POST:
+                preview = sending.preview_notice(case=case, actor=request.user, items=items)
+            else:
+                notice = sending.send_notice(case=case, actor=request.user, items=items)
         except DomainError as exc:
             show_on_form(form, exc)
         else:
-            if notice.mail_queued is False:
-                messages.warning(request, waiting_for_queue(notice))
-            else:
-                messages.success(
-                    request,
-                    _("%(step)s %(reference)s sent to %(to)s.")
-                    % {"step": notice.step.name, "reference": notice.reference, "to": ", ".join(notice.recipients)},
-                )
-            return redirect("notices-detail", notice.pk)
+            if preview is None:
+                if notice.mail_queued is False:
+                    messages.warning(request, waiting_for_queue(notice))
+                else:
+                    messages.success(
+                        request,
+                        _("%(step)s %(reference)s sent to %(to)s.")
+                        % {"step": notice.step.name, "reference": notice.reference, "to": ", ".join(notice.recipients)},
+                    )
+                return redirect("notices-detail", notice.pk)
     rule = ladder.deadline_rule(step, "urgent"), ladder.deadline_rule(step, "normal")
     return render(
         request,
@@ -373,6 +382,8 @@ def case_send_notice(request, pk):
             "case": case,
             "step": step,
             "form": form,
+            "blockers": blockers,
+            "preview": preview,
             "urgent_rule": rule[0].describe(),
             "normal_rule": rule[1].describe(),
         },

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from notices.models import InboundMail
+from tracker.core.filters import PickedDate
 
 
 class InboundMailFilter(django_filters.FilterSet):
@@ -12,12 +13,8 @@ class InboundMailFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=InboundMail.Kind.choices, label=_("kind"))
     source = django_filters.ChoiceFilter(choices=InboundMail.Source.choices, label=_("source"))
     notice = django_filters.CharFilter(field_name="notice__reference", label=_("notice reference"))
-    received_after = django_filters.DateFilter(
-        field_name="received_at", lookup_expr="date__gte", label=_("received from")
-    )
-    received_before = django_filters.DateFilter(
-        field_name="received_at", lookup_expr="date__lte", label=_("received until")
-    )
+    received_after = PickedDate(field_name="received_at", lookup_expr="date__gte", label=_("received from"))
+    received_before = PickedDate(field_name="received_at", lookup_expr="date__lte", label=_("received until"))
     q = django_filters.CharFilter(method="filter_text", label=_("subject or sender"))
 
     class Meta:

@@ -25,7 +25,8 @@ def outbox_list(request):
 @login_required
 @can_view
 def outbox_file(request, name: str):
-    messages = read_outbox_file(name) if outbox_in_use() else None
-    if messages is None:
+    found = read_outbox_file(name) if outbox_in_use() else None
+    if found is None:
         raise Http404("no such outbox file")
-    return render(request, "notices/outbox/file.html", {"name": name, "messages": messages})
+    # Not "messages": the page's banners read that name (Django's messages framework).
+    return render(request, "notices/outbox/file.html", {"name": name, "outbox_messages": found})

@@ -50,6 +50,10 @@ READ_EVERYTHING = frozenset({AUDITOR, ADMINISTRATOR})
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # Every account: who am I, my language and time zone, my notifications.
     ("me/", "GET"): SIGNED_IN,
+    ("saved-filters/", "GET"): SIGNED_IN,
+    ("saved-filters/", "POST"): SIGNED_IN,
+    ("saved-filters/{id}/", "DELETE"): SIGNED_IN,
+    ("search/", "GET"): STAFF,
     ("me/", "PATCH"): SIGNED_IN,
     ("notifications/", "GET"): SIGNED_IN,
     ("notifications/{id}/", "GET"): SIGNED_IN,
@@ -135,6 +139,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("notices/{id}/", "GET"): STAFF,
     ("notices/{id}/confirm/", "POST"): LIAISON_WORK,
     ("notices/bulk/", "POST"): LIAISON_WORK,
+    ("notices/preview/", "POST"): LIAISON_WORK,
     ("notices/{id}/deliveries/{delivery_id}/message/", "GET"): NOTICE_DESK,
     ("notices/{id}/replies/", "GET"): STAFF,
     ("notices/{id}/replies/", "POST"): LIAISON_WORK,
@@ -354,6 +359,7 @@ SCENES = {
     ("platforms/{id}/trusted-flagger/", "POST"): _platform,
     ("advisories/{id}/lift/", "POST"): _advisory,
     ("notices/", "POST"): _case_to_notify,
+    ("notices/preview/", "POST"): _case_to_notify,
     ("notices/record-past/", "POST"): _case_with_a_past_notice,
     ("notices/{id}/confirm/", "POST"): _notice,
     ("notices/{id}/replies/", "POST"): _notice_reply,

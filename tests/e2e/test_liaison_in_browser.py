@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from notices.models import Notice, PlatformReply
 from tests.factories_notices import case_with_items
+from tracker.core.templatetags.human_time import format_human_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +27,9 @@ def test_a_liaison_officer_sends_a_notice_and_records_a_partial_reply(page, logi
     assert "step 1 of the ladder" in page.locator("#next-step").inner_text()
     checkboxes = page.locator("#send-notice-form input[type=checkbox]")
     assert checkboxes.count() == 2 and all(checkboxes.nth(i).is_checked() for i in range(2))
-    page.click("#send-notice-form button[type=submit]")
+    page.click("#preview-notice")
+    assert page.locator("#preview-recipients").inner_text() and not Notice.objects.exists()
+    page.click("#send-now")
     notice = Notice.objects.get()
     assert page.locator("#notice-status").inner_text() == "sent, awaiting reply"
     assert notice.reference in page.locator("h1").inner_text() and notice.status == Notice.Status.SENT
@@ -34,7 +37,7 @@ def test_a_liaison_officer_sends_a_notice_and_records_a_partial_reply(page, logi
     # Home: the notice awaits a reply, its deadline in the officer's time zone and in words.
     page.goto("/")
     row = page.locator("#awaiting-reply tbody tr", has_text=notice.reference)
-    due = timezone.localtime(notice.deadline_at, ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M")
+    due = format_human_time(notice.deadline_at, ZoneInfo("Asia/Jakarta"))
     assert due in row.inner_text()
     hours_left = int((notice.deadline_at - timezone.now()).total_seconds() // 3600)
     words = row.locator(".deadline-phrase").inner_text()

@@ -76,7 +76,9 @@ def test_the_sweep_hands_the_queued_deliveries_out_again_after_their_lease(liais
 def test_the_page_says_the_mail_waits_for_the_queue(client, liaison_officer, broker_down):
     case, items = case_with_items(count=1)
     client.force_login(liaison_officer)
-    response = client.post(reverse("notices-case-send", args=[case.pk]), {"items": [items[0].pk]}, follow=True)
+    response = client.post(
+        reverse("notices-case-send", args=[case.pk]), {"items": [items[0].pk], "send": "1"}, follow=True
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "when the queue is back" in page and Notice.objects.get().reference in page

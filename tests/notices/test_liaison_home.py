@@ -42,7 +42,7 @@ def test_awaiting_notices_come_overdue_first_then_by_nearest_deadline_with_words
         order == sorted(order) and answered.reference not in page.split('id="awaiting-reply"')[1].split("</table>")[0]
     )
     assert "2 days overdue" in page and "20 min overdue" in page and "in 3 h" in page and "in 3 days" in page
-    assert (NOW + timedelta(hours=3, minutes=10)).strftime("%Y-%m-%d 13:10") in page  # Jakarta time, WIB
+    assert "2 Mar 2026, 13:10 WIB" in page  # Jakarta time, named
 
 
 def test_deadlines_are_shown_in_the_users_own_time_zone(client, make_user):
@@ -51,7 +51,7 @@ def test_deadlines_are_shown_in_the_users_own_time_zone(client, make_user):
     client.force_login(officer)
     with time_machine.travel(NOW, tick=False):
         page = client.get(reverse("home")).content.decode()
-    assert "2026-03-02 09:00 CET" in page  # 15:00 in Jakarta is 09:00 in Paris
+    assert "2 Mar 2026, 09:00 CET" in page  # 15:00 in Jakarta is 09:00 in Paris
 
 
 def test_the_desk_shows_prepared_steps_unread_notifications_and_mail_in_triage(client, liaison_officer):

@@ -41,7 +41,7 @@ def test_a_liaison_officer_sends_the_first_notice_from_the_case_page(client, lia
     assert "Send the next notice (First notice)" in page and reverse("notices-case-send", args=[case.pk]) in page
     form = client.get(reverse("notices-case-send", args=[case.pk])).content.decode()
     assert "step 1 of the ladder" in form and "checked" in form  # the verified items are chosen by default
-    response = client.post(reverse("notices-case-send", args=[case.pk]), {"items": [items[0].pk]})
+    response = client.post(reverse("notices-case-send", args=[case.pk]), {"items": [items[0].pk], "send": "1"})
     notice = Notice.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("notices-detail", args=[notice.pk])
     assert notice.status == Notice.Status.SENT and [e.item for e in notice.notice_items.all()] == [items[0]]
@@ -64,15 +64,16 @@ def test_an_analyst_and_an_auditor_cannot_send_and_nothing_is_saved(client, anal
 def test_a_platform_without_a_contact_is_a_form_error_and_nothing_is_saved(client, liaison_officer):
     case, items = case_with_items(count=1, contacts=0, platform=PlatformFactory())
     client.force_login(liaison_officer)
-    response = client.post(reverse("notices-case-send", args=[case.pk]), {"items": [items[0].pk]})
+    response = client.post(reverse("notices-case-send", args=[case.pk]), {"items": [items[0].pk], "send": "1"})
     assert response.status_code == 200 and "has no active contact address" in response.content.decode()
+    assert 'id="send-now"' not in response.content.decode()  # nothing to press while the reason stands
     assert not Notice.objects.exists() and FlaggedItem.objects.get().status == FlaggedItem.Status.VERIFIED
 
 
 def test_choosing_no_item_is_a_form_error(client, liaison_officer):
     case, _items = case_with_items(count=1)
     client.force_login(liaison_officer)
-    response = client.post(reverse("notices-case-send", args=[case.pk]), {"items": ["999999"]})
+    response = client.post(reverse("notices-case-send", args=[case.pk]), {"items": ["999999"], "send": "1"})
     assert response.status_code == 200 and 'id="error-items"' in response.content.decode()
     assert not Notice.objects.exists()
 

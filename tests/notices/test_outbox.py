@@ -31,6 +31,9 @@ def test_a_sent_notice_can_be_read_in_the_outbox(client, liaison_officer, file_o
     text = page.content.decode()
     assert notice.reference in text and notice.recipients[0] in text
     assert html.escape(notice.deliveries.get().message_id) in text
+    # issue 14: the messages are the page's content, not an `OutboxMessage(...)` banner above it
+    assert "OutboxMessage(" not in text and 'class="messages"' not in text
+    assert notice.deliveries.get().server_reply.startswith("saved to the outbox folder")
 
 
 def test_the_outbox_refuses_paths_and_unknown_files(client, liaison_officer, file_outbox, tmp_path):

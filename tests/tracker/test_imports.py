@@ -178,7 +178,7 @@ def test_bad_rows_are_rejected_with_their_line_and_the_good_ones_imported(analys
     item_import = imported(analyst, gambling, uploaded_file=upload)
 
     found = rejections(item_import)
-    assert sorted(found) == [3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 17, 18, 19]
+    assert sorted(found) == [3, 4, 5, 6, 7, 8, 10, 11, 12, 17, 18, 19]
     assert 'starting with "javascript:"' in found[3]
     assert "is an IP address" in found[4]
     assert "the limit is 2048" in found[5]
@@ -188,7 +188,6 @@ def test_bad_rows_are_rejected_with_their_line_and_the_good_ones_imported(analys
     assert "space" in found[10]
     assert "The line has 8 values but the header names 7 columns" in found[11]
     assert 'starting with "mailto:"' in found[12]
-    assert found[13] == "Items of category Terrorism are always urgent."
     assert "longer than 16 characters" in found[17]
     assert found[18] == "Unknown platform “no-such-platform”."
     assert "Unknown urgency" in found[19]
@@ -199,12 +198,16 @@ def test_bad_rows_are_rejected_with_their_line_and_the_good_ones_imported(analys
         "https://t.me/good_channel_two",
         "https://t.me/handle_with_platform",
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://t.me/always_urgent",  # asked for normal: raised to urgent, and its sighting says so
     }
+    raised = FlaggedItem.objects.get(canonical="https://t.me/always_urgent")
+    assert raised.urgency == "urgent" and "raised to urgent" in raised.sightings.get().note
     two = FlaggedItem.objects.get(canonical="https://t.me/good_channel_two")
     assert two.description == "a description\nover two lines"
     assert FlaggedItem.objects.get(canonical="https://t.me/good_channel_one").language == "id"
     assert item_import.total_rows == 17
-    assert (item_import.imported_count, item_import.merged_count, item_import.rejected_count) == (4, 0, 13)
+    assert (item_import.imported_count, item_import.merged_count, item_import.rejected_count) == (5, 0, 12)
+    assert item_import.raised_count == 1
     assert item_import.processed_rows == item_import.total_rows
     assert item_import.status == ItemImport.Status.DONE
 
@@ -659,3 +662,27 @@ def test_a_real_worker_imports_a_few_thousand_rows(celery_worker_process, analys
         3202: 'Addresses starting with "javascript:" cannot be items; enter an http or https web address.'
     }
     assert AuditEntry.objects.filter(action="create", source="task", actor=analyst).count() == 3000
+
+
+# --- issue 14: import friction --------------------------------------------------------------------------------
+
+
+def test_the_finding_rows_asking_normal_in_an_always_urgent_category_are_raised_not_refused(
+    analyst, terrorism, gambling, registry
+):
+    rows = "\n".join(["url,category,urgency", *(f"https://t.me/cell_{n},terrorism,normal" for n in range(143))])
+    item_import = imported(analyst, gambling, uploaded_file=raw_upload((rows + "\n").encode()))
+    assert (item_import.imported_count, item_import.rejected_count, item_import.raised_count) == (143, 0, 143)
+    assert set(FlaggedItem.objects.values_list("urgency", flat=True)) == {"urgent"}
+
+
+def test_a_csv_whose_rows_name_their_category_needs_none_on_the_form(analyst, registry):
+    rows = "url,category\nhttps://t.me/gambling_one,terrorism\nhttps://t.me/no_category,\n"
+    item_import = imported(analyst, None, uploaded_file=raw_upload(rows.encode()))
+    assert item_import.imported_count == 1
+    assert rejections(item_import) == {3: "The line has no category, and the import none by default."}
+
+
+def test_a_pasted_list_still_needs_the_forms_category(analyst, registry):
+    with pytest.raises(DomainError, match="choose the category of its items"):
+        start(analyst, None, text="https://t.me/anything\n")

@@ -10,8 +10,8 @@ from tracker.core.inputs import InputSerializer
 from tracker.core.models import Role
 from tracker.core.rest import validated
 
-from . import grants, second_factor, tokens
-from .models import ApiToken, RoleGrant
+from . import grants, saved_filters, second_factor, tokens
+from .models import ApiToken, RoleGrant, SavedFilter
 from .people import people, role_names
 
 
@@ -241,3 +241,45 @@ class RoleGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def refuse(self, request, pk=None):
         grant = grants.refuse_grant(actor=request.user, grant=self.get_object(), **validated(ReasonInput, request.data))
         return Response(RoleGrantSerializer(grant).data)
+
+
+# --- saved filters (each person's own) ------------------------------------------------------------------------
+
+
+class SavedFilterSerializer(serializers.ModelSerializer):
+    address = serializers.SerializerMethodField(help_text="the list's page with this filter: shareable as is")
+
+    class Meta:
+        model = SavedFilter
+        fields = ["id", "list_name", "name", "query", "created_at", "address"]
+
+    def get_address(self, saved) -> str:
+        return saved_filters.address_of(saved)
+
+
+class SaveFilterInput(InputSerializer):
+    list_name = serializers.ChoiceField(choices=saved_filters.LISTS)
+    name = serializers.CharField(max_length=100)
+    query = serializers.CharField(max_length=2000, allow_blank=True, help_text="the list's query string")
+
+
+class SavedFilterViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Your saved list filters; saving under a name you used replaces that one. Nobody sees another's."""
+
+    serializer_class = SavedFilterSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_fields = ["list_name"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return SavedFilter.objects.none()
+        return SavedFilter.objects.filter(user=self.request.user).order_by("list_name", "name", "id")
+
+    @extend_schema(request=SaveFilterInput, responses={201: SavedFilterSerializer})
+    def create(self, request):
+        data = validated(SaveFilterInput, request.data)
+        saved = saved_filters.save_filter(user=request.user, **data)
+        return Response(SavedFilterSerializer(saved).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        saved_filters.delete_filter(user=self.request.user, saved=instance)

@@ -76,3 +76,24 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} for {self.user}"
+
+
+class SavedFilter(models.Model):
+    """A person's named filter of one list (its query string, without the page's cursor): personal, so that
+    the Monday report's filter is one click away. The list's own address with the query is shareable as is."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    list_name = models.CharField(_("list"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filter"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("saved"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "name"], name="saved_filter_unique_name"),
+        ]
+        # a list page: the viewer's saved filters of that list (the constraint's index serves it)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.list_name})"

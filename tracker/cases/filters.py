@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
 from tracker.cases.models import Case
+from tracker.core.filters import PickedDate
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -13,8 +14,8 @@ class CaseFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=Case.Status.choices, label=_("status"))
     owner = django_filters.CharFilter(field_name="owner__username", label=_("owner"))
-    opened_after = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__gte", label=_("opened from"))
-    opened_before = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__lte", label=_("opened until"))
+    opened_after = PickedDate(field_name="opened_at", lookup_expr="date__gte", label=_("opened from"))
+    opened_before = PickedDate(field_name="opened_at", lookup_expr="date__lte", label=_("opened until"))
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("text"))
 
     class Meta:

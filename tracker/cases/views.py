@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tracker.cases import bulk as case_bulk
@@ -135,28 +136,27 @@ def case_add_items(request, pk):
         )
         return redirect("cases-detail", case.pk)
     registry = item_services.HostRegistry.load()
-    canonical, problems = [], []
+    line_of, problems = {}, []  # problems: (line number, why)
     for number, line in enumerate(lines, start=1):
         try:
             found, _platform = item_services.recognise(line, registry=registry, handle_platform=case.platform)
-            canonical.append(found.canonical)
+            line_of.setdefault(found.canonical, number)
         except InvalidItem as exc:
-            problems.append(_("line %(n)d: %(why)s") % {"n": number, "why": exc.message})
-    known = list(FlaggedItem.objects.filter(canonical__in=canonical))
-    missing = set(canonical) - {item.canonical for item in known}
-    try:
-        added = case_services.add_items(case, items=known, actor=request.user) if known else []
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("cases-detail", case.pk)
-    messages.success(request, _("%(count)d items added.") % {"count": len(added)})
-    if missing:
-        messages.warning(
-            request,
-            _("Not logged yet, so not added: %(items)s") % {"items": ", ".join(sorted(missing)[:20])},
-        )
-    for problem in problems[:20]:
-        messages.error(request, problem)
+            problems.append((number, exc.message))
+    known = {item.pk: item.canonical for item in FlaggedItem.objects.filter(canonical__in=line_of)}
+    for canonical in set(line_of) - set(known.values()):
+        problems.append((line_of[canonical], _("not logged yet, so not added: %(item)s") % {"item": canonical}))
+    added = 0
+    if known:
+        # Line by line: one of another platform is refused, the others are added.
+        result = case_bulk.bulk_add_to_case(actor=request.user, case=case, ids=list(known))
+        added = len(result.done)
+        problems += [(line_of[known[refusal["id"]]], refusal["reason"]) for refusal in result.refused]
+    messages.success(request, ngettext("%(count)d item added.", "%(count)d items added.", added) % {"count": added})
+    for number, why in sorted(problems)[:20]:
+        messages.error(request, _("line %(n)d: %(why)s") % {"n": number, "why": why})
+    if len(problems) > 20:
+        messages.error(request, _("… and %(count)d more lines refused.") % {"count": len(problems) - 20})
     return redirect("cases-detail", case.pk)
 
 

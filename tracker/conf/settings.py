@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tracker.imports",
     "notices",
     "blocking",
+    "tracker.search",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tracker.core.filters import PickedDateTime
 from tracker.core.inputs import RefuseUnknownFields
 from tracker.core.models import AuditEntry, User
 
@@ -64,8 +65,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditEntryFilter(django_filters.FilterSet):
-    at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    at_after = PickedDateTime(field_name="at", lookup_expr="gte")
+    at_before = PickedDateTime(field_name="at", lookup_expr="lt")
     model = django_filters.CharFilter(method="filter_model", help_text="app_label.model, e.g. tracker.flaggeditem")
     actor = django_filters.CharFilter(field_name="actor_label")
 

@@ -21,8 +21,9 @@ from tracker.core.api import AuditEntryFilter
 from tracker.core.csv_export import stream_csv
 from tracker.core.discovery import app_modules, project_app_names
 from tracker.core.listing import list_page, query_without_page
-from tracker.core.models import TIME_ZONE_CHOICES, AuditEntry, Role
+from tracker.core.models import AuditEntry, Role
 from tracker.core.rest import error_body
+from tracker.core.time_zones import time_zone_groups
 
 
 @login_required
@@ -69,7 +70,7 @@ def preferences(request):
 
 @login_required
 def preferences_form(request):
-    return render(request, "tracker/preferences.html", {"time_zones": TIME_ZONE_CHOICES})
+    return render(request, "tracker/preferences.html", {"time_zone_groups": time_zone_groups()})
 
 
 @login_required

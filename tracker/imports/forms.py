@@ -26,7 +26,8 @@ class ImportForm(forms.Form):
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True),
         to_field_name="slug",
-        help_text=_("for rows without a category of their own"),
+        required=False,
+        help_text=_("for rows without a category of their own; a pasted list needs one"),
     )
     source = forms.ChoiceField(label=_("Source"), choices=FlaggedItem.Source.choices)
     platform = forms.ModelChoiceField(

@@ -53,6 +53,9 @@ class ItemImport(models.Model):
     imported_count = models.PositiveIntegerField(_("new items"), default=0)
     merged_count = models.PositiveIntegerField(_("merged into existing items"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    # rows asking for normal urgency in a category that is always urgent: imported as urgent, each one's
+    # sighting saying so
+    raised_count = models.PositiveIntegerField(_("raised to urgent"), default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

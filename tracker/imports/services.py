@@ -77,7 +77,9 @@ def create_import(
         message = _("Paste a list or upload a file (one of the two).")
         raise DomainError(message, fields={"file": [message], "text": [message]})
     field = "file" if uploaded_file is not None else "text"
-    _check_choices(actor=actor, category=default_category, source=default_source, case=case)
+    # A CSV may name each row's category; a list (pasted, or a .txt file) cannot, so it needs the form's.
+    is_csv = uploaded_file is not None and not (uploaded_file.name or "").lower().endswith(".txt")
+    _check_choices(actor=actor, category=default_category, source=default_source, case=case, rows_name_category=is_csv)
     if uploaded_file is not None:
         name = Path(uploaded_file.name or "upload.csv").name
         fmt = parsing.LIST if name.lower().endswith(".txt") else parsing.CSV
@@ -137,9 +139,11 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
 
 
-def _check_choices(*, actor, category, source, case) -> None:
+def _check_choices(*, actor, category, source, case, rows_name_category: bool) -> None:
     problems = {}
-    if category is None or not category.is_active:
+    if category is None and not rows_name_category:
+        problems["category"] = [_("A list has no category column: choose the category of its items.")]
+    elif category is not None and not category.is_active:
         problems["category"] = [_("Choose an active category.")]
     if source not in FlaggedItem.Source.values:
         problems["source"] = [_("Choose a source: %(choices)s") % {"choices": ", ".join(FlaggedItem.Source.values)}]
@@ -198,6 +202,7 @@ def run_import(import_id: int) -> ItemImport | None:
                     imported_count=F("imported_count") + created,
                     merged_count=F("merged_count") + len(valid) - created,
                     rejected_count=F("rejected_count") + len(rejected),
+                    raised_count=F("raised_count") + sum(row.raised for row in valid),
                 )
             offset += len(chunk)
             if settings.IMPORT_CHUNK_PAUSE_SECONDS:
@@ -282,6 +287,7 @@ class _Valid:
     urgency: str
     language: str
     description: str
+    raised: bool = False  # asked for normal urgency in a category that is always urgent: raised, and said so
 
 
 @dataclass
@@ -366,7 +372,9 @@ class _Context:
             platform = self.platforms.get(row.platform.lower())
             if platform is None:
                 raise _Rejected(_("Unknown platform “%(value)s”.") % {"value": row.platform[:100]})
-        urgency = self._urgency(category, row.urgency.lower())
+        requested = row.urgency.lower()
+        raised = requested == Urgency.NORMAL and category.default_urgency == Urgency.URGENT
+        urgency = self._urgency(category, Urgency.URGENT if raised else requested)
         if len(row.language) > LANGUAGE_MAX:
             raise _Rejected(
                 _("The language “%(value)s” is longer than %(limit)s characters.")
@@ -398,6 +406,7 @@ class _Context:
             urgency=urgency,
             language=row.language,
             description=row.description,
+            raised=raised,
         )
 
     def _urgency(self, category: Category, requested: str) -> str:
@@ -411,6 +420,14 @@ class _Context:
         if isinstance(found, _Rejected):
             raise found
         return found
+
+
+def _row_note(row: _Valid, *, first_of_new_item: bool) -> str:
+    """The sighting's note: the row's description (the new item holds the first one), and why its urgency rose."""
+    parts = [] if first_of_new_item else [row.description]
+    if row.raised:
+        parts.append(_("urgency raised to urgent: items of this category are always urgent"))
+    return "; ".join(part for part in parts if part)
 
 
 class _Rejected(Exception):
@@ -475,7 +492,7 @@ def _write_chunk(context: _Context, valid: list[_Valid], rejected: list[dict]) -
                     "source": row.source,
                     "reported_by_id": actor.pk,
                     "reported_at": now,
-                    "note": row.description if index or canonical not in created else "",
+                    "note": _row_note(row, first_of_new_item=not index and canonical in created),
                     "item_import_id": item_import.pk,
                 }
             )

@@ -1,11 +1,12 @@
 """Filters of the item list, shared by the page and the API."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
+from tracker.core.filters import PickedDate
 from tracker.items.models import Category, FlaggedItem
+from tracker.items.services import text_matches
 
 
 class FlaggedItemFilter(django_filters.FilterSet):
@@ -22,8 +23,8 @@ class FlaggedItemFilter(django_filters.FilterSet):
     urgency = django_filters.ChoiceFilter(choices=FlaggedItem._meta.get_field("urgency").choices, label=_("urgency"))
     kind = django_filters.ChoiceFilter(choices=FlaggedItem.Kind.choices, label=_("kind"))
     source = django_filters.ChoiceFilter(choices=FlaggedItem.Source.choices, label=_("source"))
-    logged_after = django_filters.DateFilter(field_name="logged_at", lookup_expr="date__gte", label=_("logged from"))
-    logged_before = django_filters.DateFilter(field_name="logged_at", lookup_expr="date__lte", label=_("logged until"))
+    logged_after = PickedDate(field_name="logged_at", lookup_expr="date__gte", label=_("logged from"))
+    logged_before = PickedDate(field_name="logged_at", lookup_expr="date__lte", label=_("logged until"))
     case = django_filters.NumberFilter(method="filter_case", label=_("in case"))
     q = django_filters.CharFilter(method="filter_text", label=_("text"))
 
@@ -35,7 +36,7 @@ class FlaggedItemFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(canonical__icontains=value) | Q(description__icontains=value))
+        return queryset.filter(text_matches(value))
 
     def filter_case(self, queryset, name, value):
         return queryset.filter(memberships__case_id=value, memberships__removed_at__isnull=True)

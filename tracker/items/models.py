@@ -143,4 +143,4 @@ class Sighting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.entered_as} ({self.reported_at:%Y-%m-%d})"
+        return f"{self.entered_as} ({timezone.localdate(self.reported_at):%Y-%m-%d})"

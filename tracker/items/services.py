@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -64,6 +64,29 @@ def recognise(
     if platform_id is None and handle_platform is not None and _is_handle(entered):
         platform_id = handle_platform.pk
     return canonical, platform_id
+
+
+def canonical_or_none(typed: str) -> str | None:
+    """The canonical form of what someone typed into a search box, if it reads as an item (a URL, a host, a
+    handle): `t.me/s/name`, `https://telegram.me/name/` and `@name` all give `https://t.me/name`. None otherwise."""
+    if not any(mark in typed for mark in "./:@"):
+        return None
+    try:
+        canonical, _platform_id = recognise(typed.strip(), registry=HostRegistry.load())
+    except InvalidItem:
+        return None
+    return canonical.canonical
+
+
+def text_matches(typed: str) -> Q:
+    """Items whose address or description contains what was typed, as typed or in its canonical form (each served
+    by a trigram index on PostgreSQL, migration tracker.0004)."""
+    typed = typed.strip()
+    matches = Q(canonical__icontains=typed) | Q(description__icontains=typed)
+    canonical = canonical_or_none(typed)
+    if canonical:
+        matches |= Q(canonical__icontains=canonical)
+    return matches
 
 
 def _is_handle(entered: str) -> bool:

@@ -47,3 +47,29 @@ document.querySelectorAll('.bulk-bar select[name="action"]').forEach(showBulkFie
 document.addEventListener("change", function (event) {
   if (event.target.matches('.bulk-bar select[name="action"]')) showBulkFields(event.target);
 });
+
+// Keyboard shortcuts: "/" searches, "g" then a letter goes to a list, "?" lists them. Never while typing.
+(function () {
+  var pending = "";
+  var places = { i: "/items/", c: "/cases/", n: "/notices/", h: "/" };
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable=true]");
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var help = document.getElementById("shortcut-help");
+    if (event.key === "Escape" && help && !help.hidden) { help.hidden = true; return; }
+    if (pending === "g" && places[event.key]) { window.location.href = places[event.key]; pending = ""; return; }
+    pending = event.key === "g" ? "g" : "";
+    if (event.key === "/") {
+      var box = document.getElementById("top-search");
+      if (box) { event.preventDefault(); box.focus(); }
+    } else if (event.key === "?" && help) {
+      help.hidden = !help.hidden;
+      if (!help.hidden) help.querySelector("button").focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-help]")) document.getElementById("shortcut-help").hidden = true;
+  });
+})();
