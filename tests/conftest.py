@@ -67,8 +67,21 @@ def pytest_ignore_collect(collection_path, config):
 
 SEEDS = [
     ("tracker.core.migrations.0004_categories_and_text_search", "seed_categories"),
+    ("tracker.core.migrations.0011_reference_data_translations", "fill"),
     ("platforms.migrations.0003_advisory_reasons", "seed"),
+    ("platforms.migrations.0004_reference_data_translations", "fill"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """A request activates its user's language for the rest of the thread: a test after one in Bahasa Indonesia
+    would otherwise read reference data (and look it up by name) in Indonesian."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 import importlib
 
 from django.apps import apps
+from django.utils import translation
 
 from notices.models import EscalationPolicy
 from tests.factories import (
@@ -17,12 +18,15 @@ from tracker.cases.models import CaseItem
 from tracker.items.models import FlaggedItem
 
 _ladder_migration = importlib.import_module("notices.migrations.0002_default_ladder_and_sweep_schedule")
+_ladder_names = importlib.import_module("notices.migrations.0009_reference_data_translations")
 
 
 def ladder() -> EscalationPolicy:
     """The default six-step ladder exactly as the data migration makes it (a flush by a transactional test
     elsewhere may have removed it)."""
-    _ladder_migration.create_ladder(apps, None)
+    with translation.override("en"):  # the migration looks the ladder up by its English name
+        _ladder_migration.create_ladder(apps, None)
+        _ladder_names.fill(apps, None)
     return EscalationPolicy.objects.get(is_default=True)
 
 

@@ -54,6 +54,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("saved-filters/", "POST"): SIGNED_IN,
     ("saved-filters/{id}/", "DELETE"): SIGNED_IN,
     ("search/", "GET"): STAFF,
+    ("calendar-feed/", "POST"): SIGNED_IN,
+    ("calendar-feed/", "DELETE"): SIGNED_IN,
     ("me/", "PATCH"): SIGNED_IN,
     ("notifications/", "GET"): SIGNED_IN,
     ("notifications/{id}/", "GET"): SIGNED_IN,

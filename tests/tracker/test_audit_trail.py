@@ -26,7 +26,8 @@ def test_a_change_records_who_when_what_and_from_where(analyst):
             obj=category, action="change", actor=analyst, changes=audit.diff(before, audit.snapshot(category))
         )
     assert (entry.actor, entry.source, entry.remote_addr) == (analyst, "api", "10.1.2.3")
-    assert entry.changes == {"name": ["Terrorism", "Terrorisme"]}
+    # a category's name is kept per language: the change is recorded on the language it was made in
+    assert entry.changes == {"name_en": ["Terrorism", "Terrorisme"]}
 
 
 def test_an_entry_cannot_be_changed_or_deleted_through_the_model(entry):

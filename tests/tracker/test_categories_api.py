@@ -40,7 +40,7 @@ def test_an_administrator_creates_a_category_and_it_is_audited(as_administrator,
     category = Category.objects.get(slug="hoax")
     (entry,) = entries(category)
     assert (entry.action, entry.actor, entry.source) == (AuditEntry.Action.CREATE, administrator, AuditEntry.Source.API)
-    assert entry.changes["name"] == [None, "Hoax"]
+    assert entry.changes["name_en"] == [None, "Hoax"]  # names are kept per language
 
 
 def test_the_slug_is_made_from_the_name_when_not_given(as_administrator):
@@ -75,7 +75,7 @@ def test_an_administrator_renames_and_changes_a_category(as_administrator, admin
         "Renamed by the minister's letter",
     )
     assert changed.changes == {
-        "name": ["Hoax", "Hoaxes and disinformation"],
+        "name_en": ["Hoax", "Hoaxes and disinformation"],
         "default_urgency": ["normal", "urgent"],
     }
 

@@ -34,6 +34,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, whose forms it extends with each language's field
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "notices",
     "blocking",
     "tracker.search",
+    "tracker.calendar",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +173,11 @@ USE_I18N = True
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("id", _("Bahasa Indonesia"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Reference data (categories and their legal bases, ladders and steps, advisory reasons) in both languages: the
+# page's language picks `name_id` or `name_en`, an empty translation falls back to English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "id")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
 # --- Files ------------------------------------------------------------------------
 STATIC_URL = "static/"

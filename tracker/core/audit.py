@@ -50,8 +50,14 @@ SECRET_FIELDS = frozenset({"password"})
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The values of a record's concrete fields, as they would be stored (FKs as ids); secrets left out."""
     values = {}
-    for field in instance._meta.concrete_fields:
-        if field.name in SECRET_FIELDS or (fields is not None and field.name not in fields):
+    # A field kept in several languages (django-modeltranslation) is recorded by its language columns
+    # (name_en, name_ind), which `fields` names by the field itself: the plain attribute reads whichever
+    # language is active.
+    concrete = instance._meta.concrete_fields
+    translated = {field.translated_field.name for field in concrete if hasattr(field, "translated_field")}
+    for field in concrete:
+        named_as = getattr(field, "translated_field", field).name
+        if field.name in SECRET_FIELDS or field.name in translated or (fields is not None and named_as not in fields):
             continue
         values[field.name] = field.value_from_object(instance)
     return values
