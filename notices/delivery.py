@@ -598,51 +598,12 @@ def _text(content):
 
 
 def _smtp(raw: bytes, *, sender: str, recipient: str) -> tuple[datetime, str]:
-    host, port = settings.EMAIL_HOST, settings.EMAIL_PORT
-    timeout = settings.EMAIL_TIMEOUT or 30
-    use_ssl = settings.EMAIL_USE_SSL
-    data_sent = False
-    try:
-        if use_ssl:
-            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
-    except TRANSIENT as exc:
-        raise TemporaryFailure(f"connecting to {host}:{port}: {type(exc).__name__}: {exc}") from exc
-    except OSError as exc:
-        raise PermanentFailure(f"connecting to {host}:{port}: {type(exc).__name__}: {exc}") from exc
-    try:
-        smtp.ehlo_or_helo_if_needed()
-        if settings.EMAIL_USE_TLS and not use_ssl:
-            smtp.starttls(context=ssl.create_default_context())
-            smtp.ehlo()
-        if settings.EMAIL_HOST_USER:
-            smtp.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
-        _expect(*smtp.mail(sender), "MAIL FROM", ok=(250,))
-        _expect(*smtp.rcpt(recipient), "RCPT TO", ok=(250, 251))
-        _expect(*smtp.docmd("DATA"), "DATA", ok=(354,))
-        data_sent = True
-        smtp.send(_dot_stuffed(raw))
-        code, reply = smtp.getreply()
-        accepted_at = timezone.now()
-        _expect(code, reply, "end of DATA", ok=(250,))
-        return accepted_at, f"{code} {reply.decode('utf-8', 'replace')}"
-    except (TemporaryFailure, PermanentFailure):
-        raise
-    except smtplib.SMTPResponseException as exc:  # login refused, STARTTLS refused, ...
-        failure = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
-        raise failure(f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}") from exc
-    except OSError as exc:  # smtplib's own errors are OSErrors too
-        if data_sent:
-            raise OutcomeUnknown(f"connection lost after the message was sent: {type(exc).__name__}: {exc}") from exc
-        if isinstance(exc, TRANSIENT):
-            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
-        raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        try:
-            smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            smtp.close()
+    """Send one message over its own SMTP session: (time accepted, the server's reply), or raise
+    TemporaryFailure, PermanentFailure or OutcomeUnknown (the connection lost after DATA)."""
+    (result,) = _smtp_many([(raw, sender, recipient)])
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def _smtp_many(messages: list[tuple[bytes, str, str]]) -> list:
