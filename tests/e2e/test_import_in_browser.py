@@ -4,6 +4,7 @@ bar move while a real Celery worker imports it chunk by chunk, and reads the rej
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories_imports import mixed_urls, platforms, terrorism
 from tracker.imports.models import ItemImport
@@ -73,7 +74,8 @@ def test_analyst_uploads_a_csv_and_watches_it_import(page, login, make_user, imp
     assert any(0 < value < rows for value in seen), f"no progress seen between 0 and 100%: {seen}"
     assert page.locator("#import-rows").inner_text() == f"{rows:,} of {rows:,} rows (100%)"
     # The last chunk's rows are counted before the import's final commit marks it done: the next refresh shows it.
-    page.wait_for_function("document.querySelector('#import-status').innerText === 'done'", timeout=30_000)
+    # A locator wait, not wait_for_function: the page's CSP forbids the eval a string predicate needs.
+    expect(page.locator("#import-status")).to_have_text("done", timeout=30_000)
     assert page.locator("#import-progress").get_attribute("hx-trigger") is None  # polling stopped
 
     item_import.refresh_from_db()
