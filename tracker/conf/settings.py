@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "blocking",
     "tracker.search",
     "tracker.calendar",
+    "tracker.reports",
 ]
 
 MIDDLEWARE = [
