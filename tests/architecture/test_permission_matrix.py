@@ -54,6 +54,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("saved-filters/", "POST"): SIGNED_IN,
     ("saved-filters/{id}/", "DELETE"): SIGNED_IN,
     ("search/", "GET"): STAFF,
+    # Figures are sums over notices and orders: read by whoever reads notices (every role but ISPs).
+    ("figures/", "GET"): STAFF,
     ("calendar-feed/", "POST"): SIGNED_IN,
     ("calendar-feed/", "DELETE"): SIGNED_IN,
     ("me/", "PATCH"): SIGNED_IN,

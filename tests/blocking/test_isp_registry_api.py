@@ -6,7 +6,7 @@ import pytest
 
 from blocking.models import ISP, ISPAccount
 from tests.factories_blocking import ISPFactory, isp_user
-from tracker.core.models import AuditEntry
+from tracker.core.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +186,11 @@ def test_the_isp_list_costs_the_same_queries_for_more_isps(
         isp_user(ISPFactory(resolver_addresses="192.0.2.53"))
     with django_assert_num_queries(len(small.captured_queries)):
         assert len(admin_client.get("/api/v1/isps/").json()["results"]) == 6
+
+
+def test_an_invited_username_follows_the_account_rule(admin_client):
+    """Found by the schema fuzzing: a name with a space was taken, though the response's schema forbids it."""
+    response = admin_client.post("/api/v1/users/invite/", {"username": "Flagged items", "role": "isp"}, format="json")
+    assert response.status_code == 400
+    assert "username" in response.json()["error"]["fields"]
+    assert not User.objects.filter(username="Flagged items").exists()

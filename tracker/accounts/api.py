@@ -1,6 +1,7 @@
 """Accounts through the API: API tokens (the key shown once), people, their roles and role grants."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -115,7 +116,8 @@ class RoleGrantSerializer(serializers.ModelSerializer):
 
 
 class InviteInput(InputSerializer):
-    username = serializers.CharField(max_length=150)
+    # The model's own rule (letters, digits and @.+-_), which the response's schema also states.
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     email = serializers.EmailField(required=False, allow_blank=True)
     first_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
