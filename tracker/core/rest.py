@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, renderers, serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -253,3 +255,24 @@ class BulkResultSerializer(serializers.Serializer):
 
     done = serializers.ListField(child=serializers.IntegerField())
     refused = BulkRefusalSerializer(many=True)
+
+
+class PDFRenderer(renderers.BaseRenderer):
+    """Lets a client ask for `Accept: application/pdf`; a letter's view answers with the PDF's bytes itself, and
+    an error (403, 404) is its usual JSON body."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return renderers.JSONRenderer().render(data)
+
+
+LETTER_RESPONSES = {
+    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="the letter as a PDF document"),
+    403: OpenApiResponse(description="not allowed to read this record"),
+    404: OpenApiResponse(description="no such record, or not one this account may see"),
+}
