@@ -58,7 +58,7 @@ def order_letter(order: BlockOrder, recipient: OrderRecipient | None = None) -> 
         items=names,
         deadlines=deadlines,
         notes=notes,
-        signer_name=order.approved_by.display_name() if order.approved_by else "",
+        signer_name=order.approved_by.display_name if order.approved_by else "",
         signer_role=_("Supervisor, approving the order") if order.approved_by else _("Not approved yet"),
         signed_at=order.approved_at,
     )

@@ -41,7 +41,7 @@ def notice_letter(notice: Notice) -> pdf.Letter:
         items=[f"{entry.display} — {entry.category}" for entry in notice.notice_items.all()],
         deadlines=deadlines,
         closing=notice.body,
-        signer_name=(signer.display_name() if signer else notice.sent_by_label),
+        signer_name=(signer.display_name if signer else notice.sent_by_label),
         signer_role=_("Liaison officer"),
         signed_at=notice.sent_at,
     )
