@@ -18,7 +18,7 @@ from tracker.cases.models import Case
 from tracker.core import pdf
 from tracker.core.errors import NotPermitted, require_permission
 from tracker.core.inputs import InputSerializer
-from tracker.core.rest import LETTER_RESPONSES, PDFRenderer, validated
+from tracker.core.rest import LETTER_RESPONSES, DocumentNegotiation, validated
 
 from . import exports, letters, mail, services, signing
 from .models import ISP, BlockOrder, BlockProposal, ISPAccount, OrderRecipient
@@ -215,7 +215,7 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(OrderSerializer(order, context={"request": request}).data, status=201)
 
     @extend_schema(responses=LETTER_RESPONSES)
-    @action(detail=True, renderer_classes=[JSONRenderer, PDFRenderer])
+    @action(detail=True, renderer_classes=[JSONRenderer], content_negotiation_class=DocumentNegotiation)
     def letter(self, request, pk=None):
         """The order as a formal letter (PDF), in the caller's language. An ISP account gets its own copy: its
         name as addressee and its deadlines, the document it was mailed."""

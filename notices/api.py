@@ -22,7 +22,7 @@ from tracker.core import pdf
 from tracker.core.errors import DomainError, require_permission
 from tracker.core.inputs import InputSerializer
 from tracker.core.parsers import JSONParser
-from tracker.core.rest import LETTER_RESPONSES, BulkResultSerializer, PDFRenderer, bulk_ids_field, validated
+from tracker.core.rest import LETTER_RESPONSES, BulkResultSerializer, DocumentNegotiation, bulk_ids_field, validated
 from tracker.items.models import FlaggedItem
 
 from . import bulk as notice_bulk
@@ -411,7 +411,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return delivery_message_response(delivery, reader=request.user)
 
     @extend_schema(responses=LETTER_RESPONSES)
-    @action(detail=True, renderer_classes=[JSONRenderer, PDFRenderer])
+    @action(detail=True, renderer_classes=[JSONRenderer], content_negotiation_class=DocumentNegotiation)
     def letter(self, request, pk=None):
         """The notice as a formal letter (PDF), in the caller's language; readable by whoever reads the notice."""
         notice = self._detail(self.get_object())

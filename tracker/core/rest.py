@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, renderers, serializers
+from rest_framework import exceptions, negotiation, serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -257,18 +257,15 @@ class BulkResultSerializer(serializers.Serializer):
     refused = BulkRefusalSerializer(many=True)
 
 
-class PDFRenderer(renderers.BaseRenderer):
-    """Lets a client ask for `Accept: application/pdf`; a letter's view answers with the PDF's bytes itself, and
-    an error (403, 404) is its usual JSON body."""
+class DocumentNegotiation(negotiation.BaseContentNegotiation):
+    """For routes that answer with a document (a PDF letter) themselves: whatever the client accepts, the
+    document is the answer, and a refusal (403, 404) is the usual JSON error body."""
 
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return renderers.JSONRenderer().render(data)
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 LETTER_RESPONSES = {
