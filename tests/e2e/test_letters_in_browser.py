@@ -7,6 +7,7 @@ import pytest
 
 from tests.e2e.accessibility import axe_violations, describe
 from tests.factories import make_user
+from tests.factories_blocking import order_in_force
 from tests.factories_inbound import sent_notice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,3 +33,14 @@ def test_a_liaison_officer_opens_a_notices_letter_and_downloads_its_pdf(page, lo
     assert saved.name == notice.reference.replace("/", "-") + ".pdf"
     assert Path(saved).read_bytes().startswith(b"%PDF-")
     assert all(url.startswith((live_server.url, "data:")) for url in requested), requested
+
+
+def test_a_supervisor_opens_an_orders_letter_in_bahasa_indonesia(page, login, tmp_path):
+    order = order_in_force(proposer=make_user("supervisor"), approver=make_user("supervisor"))
+    login(make_user("supervisor", language="id"))
+    page.goto(f"/blocking/orders/{order.pk}/letter/")
+    main = page.inner_text("main")
+    assert order.reference in main and "web.telegram.org" in main and "Dasar hukum" in main
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+    page.screenshot(path=str(tmp_path / "order-letter.png"), full_page=True)
