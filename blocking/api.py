@@ -9,16 +9,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notices.models import Notice
 from tracker.cases.models import Case
+from tracker.core import pdf
 from tracker.core.errors import NotPermitted, require_permission
 from tracker.core.inputs import InputSerializer
-from tracker.core.rest import validated
+from tracker.core.rest import LETTER_RESPONSES, DocumentNegotiation, validated
 
-from . import exports, mail, services, signing
+from . import exports, letters, mail, services, signing
 from .models import ISP, BlockOrder, BlockProposal, ISPAccount, OrderRecipient
 
 
@@ -45,6 +47,7 @@ class RecipientSerializer(serializers.ModelSerializer):
             "implement_rule_text",
             "implemented_at",
             "overdue",
+            "letter_sha256",
         ]
 
     def get_overdue(self, recipient) -> bool:
@@ -210,6 +213,17 @@ class BlockOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         isps = values.pop("isps", None) or None
         order = services.create_block_order(actor=request.user, isps=isps, **values)
         return Response(OrderSerializer(order, context={"request": request}).data, status=201)
+
+    @extend_schema(responses=LETTER_RESPONSES)
+    @action(detail=True, renderer_classes=[JSONRenderer], content_negotiation_class=DocumentNegotiation)
+    def letter(self, request, pk=None):
+        """The order as a formal letter (PDF), in the caller's language. An ISP account gets its own copy: its
+        name as addressee and its deadlines, the document it was mailed."""
+        order = self.get_object()
+        recipient = None
+        if request.user.has_role("isp"):
+            recipient = next(iter(order.recipients.all()), None)  # the queryset keeps only this ISP's row
+        return pdf.pdf_response(letters.order_letter_pdf(order, recipient), reference=order.reference)
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):

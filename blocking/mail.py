@@ -11,7 +11,9 @@ from django.template.loader import render_to_string
 
 from notices import delivery
 from notices.models import Delivery
+from tracker.core import pdf
 
+from . import letters
 from .models import BlockOrder, OrderRecipient
 
 REMINDER_SUBJECTS = {
@@ -23,13 +25,16 @@ REMINDER_SUBJECTS = {
 
 
 def create_order_deliveries(order: BlockOrder, recipients: list[OrderRecipient], *, now: datetime) -> list[int]:
-    """The order, its document and its names, to each ISP it binds; in the issue's transaction."""
+    """The order, its letter (PDF, its SHA-256 kept on the recipient row), its document and its names, to each
+    ISP it binds; in the issue's transaction."""
     names = [str(name) for name in order.names.all()]
     # The ISP sees which notices went unanswered by their references only, never their text or items.
     notices = list(order.notices.order_by("sent_at", "id").only("reference", "sent_at"))
     ids = []
     for recipient in recipients:
         context = {"order": order, "recipient": recipient, "isp": recipient.isp, "names": names, "notices": notices}
+        letter = letters.order_letter_pdf(order, recipient)
+        recipient.letter_sha256 = pdf.sha256(letter)  # the proof of which document each ISP was sent
         ids += delivery.create_message_deliveries(
             about=recipient,
             kind=Delivery.Kind.ISP_ORDER,
@@ -39,11 +44,13 @@ def create_order_deliveries(order: BlockOrder, recipients: list[OrderRecipient],
             body=render_to_string("blocking/email/order.txt", context),
             to=[recipient.isp.contact_email],
             attachments=[
+                (pdf.letter_filename(order.reference), letter, "application/pdf"),
                 (f"{order.reference}.txt", render_to_string("blocking/order_document.txt", context), "text/plain"),
                 (f"{order.reference}-names.txt", "\n".join(names) + "\n", "text/plain"),
             ],
             now=now,
         )
+    OrderRecipient.objects.bulk_update(recipients, ["letter_sha256"])
     return ids
 
 

@@ -230,6 +230,8 @@ class OrderRecipient(models.Model):
     # the same instant finds nothing, and a change of the reminder settings never repeats one.
     chased_until = models.DateTimeField(null=True, blank=True)
     next_action_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the PDF letter attached to the ISP's copy of the order (blocking.letters), set when it is made.
+    letter_sha256 = models.CharField(_("SHA-256 of the order letter sent"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["isp__name"]

@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tracker.core import audit, queueing
+from tracker.core import audit, pdf, queueing
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import list_page, query_without_page
 
 from . import blocklist as blocklist_periods
-from . import compliance, exports, mail, services, signing
+from . import compliance, exports, letters, mail, services, signing
 from .forms import AsOfForm, ISPForm, LiftForm, OrderForm
 from .models import ISP, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
 
@@ -156,6 +156,33 @@ def order_detail(request, pk):
             "lift_orders": order.lift_orders.all(),
         },
     )
+
+
+def _order_for_letter(pk) -> BlockOrder:
+    return get_object_or_404(
+        BlockOrder.objects.select_related("lifts", "approved_by").prefetch_related("recipients__isp", "isps"), pk=pk
+    )
+
+
+@login_required
+@ui_permission
+def order_letter(request, pk):
+    """The order as a printable letter to the ISPs it binds, with a link to its PDF; readable as the order is."""
+    order = _order_for_letter(pk)
+    return HttpResponse(
+        letters.order_letter_html(
+            order,
+            pdf_url=reverse("blocking-order-letter-pdf", args=[order.pk]),
+            back_url=reverse("blocking-order-detail", args=[order.pk]),
+        )
+    )
+
+
+@login_required
+@ui_permission
+def order_letter_pdf(request, pk):
+    order = _order_for_letter(pk)
+    return pdf.pdf_response(letters.order_letter_pdf(order), reference=order.reference)
 
 
 def notice_url(notice) -> str:

@@ -14,18 +14,20 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from tracker.cases.models import Case
+from tracker.core import pdf
 from tracker.core.errors import DomainError, require_permission
 from tracker.core.inputs import InputSerializer
 from tracker.core.parsers import JSONParser
-from tracker.core.rest import BulkResultSerializer, bulk_ids_field, validated
+from tracker.core.rest import LETTER_RESPONSES, BulkResultSerializer, DocumentNegotiation, bulk_ids_field, validated
 from tracker.items.models import FlaggedItem
 
 from . import bulk as notice_bulk
+from . import letters, replies, selectors, sending
 from . import rebuttals as rebuttal_services
-from . import replies, selectors, sending
 from . import sanctions as sanction_services
 from .filters import NoticeFilter, NotificationFilter, SanctionFilter
 from .models import (
@@ -407,6 +409,13 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             Delivery.objects.select_related("notice"), pk=delivery_id, notice=self.get_object()
         )
         return delivery_message_response(delivery, reader=request.user)
+
+    @extend_schema(responses=LETTER_RESPONSES)
+    @action(detail=True, renderer_classes=[JSONRenderer], content_negotiation_class=DocumentNegotiation)
+    def letter(self, request, pk=None):
+        """The notice as a formal letter (PDF), in the caller's language; readable by whoever reads the notice."""
+        notice = self._detail(self.get_object())
+        return pdf.pdf_response(letters.notice_letter_pdf(notice), reference=notice.reference)
 
     @extend_schema(request=PastNoticeInput, responses={201: NoticeDetailSerializer})
     @action(detail=False, methods=["post"], url_path="record-past")

@@ -184,7 +184,7 @@ def create_message_deliveries(
     body: str,
     to: list[str],
     cc: list[str] | tuple = (),
-    attachments: list[tuple[str, str, str]] | tuple = (),
+    attachments: list[tuple[str, str | bytes, str]] | tuple = (),
     now: datetime,
 ) -> list[int]:
     """One delivery per address (To and Cc alike) of one message about `about`; called in its transaction.
@@ -218,7 +218,7 @@ def message_deliveries(
     body: str,
     to: list[str],
     cc: list[str] | tuple = (),
-    attachments: list[tuple[str, str, str]] | tuple = (),
+    attachments: list[tuple[str, str | bytes, str]] | tuple = (),
     now: datetime,
 ) -> list[Delivery]:
     """The unsaved delivery rows of `create_message_deliveries`, for a caller that inserts many at once."""

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from platforms.models import Platform
 from tracker.cases.models import Case
-from tracker.core import audit
+from tracker.core import audit, pdf
 from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
@@ -26,7 +27,7 @@ from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
 
 from . import bulk as notice_bulk
-from . import delivery, ladder, replies, selectors, sending
+from . import delivery, ladder, letters, replies, selectors, sending
 from . import rebuttals as rebuttal_services
 from . import sanctions as sanction_services
 from .filters import NoticeFilter
@@ -130,6 +131,27 @@ def notice_detail(request, pk):
             "history": audit.history(notice),
         },
     )
+
+
+@login_required
+@permission_required("notices.view_notice", raise_exception=True)
+def notice_letter(request, pk):
+    """The notice as a printable letter, with a link to its PDF; readable by whoever reads the notice."""
+    notice = _get_notice(pk)
+    return HttpResponse(
+        letters.notice_letter_html(
+            notice,
+            pdf_url=reverse("notices-letter-pdf", args=[notice.pk]),
+            back_url=reverse("notices-detail", args=[notice.pk]),
+        )
+    )
+
+
+@login_required
+@permission_required("notices.view_notice", raise_exception=True)
+def notice_letter_pdf(request, pk):
+    notice = _get_notice(pk)
+    return pdf.pdf_response(letters.notice_letter_pdf(notice), reference=notice.reference)
 
 
 def _with_lateness(rows):

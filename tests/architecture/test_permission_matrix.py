@@ -141,6 +141,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("notices/", "POST"): LIAISON_WORK,
     ("notices/record-past/", "POST"): LIAISON_WORK,
     ("notices/{id}/", "GET"): STAFF,
+    ("notices/{id}/letter/", "GET"): STAFF,  # the notice as a PDF letter: whoever reads the notice
     ("notices/{id}/confirm/", "POST"): LIAISON_WORK,
     ("notices/bulk/", "POST"): LIAISON_WORK,
     ("notices/preview/", "POST"): LIAISON_WORK,
@@ -185,6 +186,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("block-orders/", "GET"): STAFF | {ISP},
     ("block-orders/", "POST"): frozenset({SUPERVISOR}),
     ("block-orders/{id}/", "GET"): STAFF | {ISP},
+    ("block-orders/{id}/letter/", "GET"): STAFF | {ISP},  # an ISP gets its own copy of an order addressed to it
     ("block-orders/{id}/submit/", "POST"): frozenset({SUPERVISOR}),
     ("block-orders/{id}/approve/", "POST"): frozenset({SUPERVISOR}),
     ("block-orders/{id}/acknowledge/", "POST"): frozenset({ISP}),
@@ -366,6 +368,7 @@ SCENES = {
     ("notices/preview/", "POST"): _case_to_notify,
     ("notices/record-past/", "POST"): _case_with_a_past_notice,
     ("notices/{id}/confirm/", "POST"): _notice,
+    ("notices/{id}/letter/", "GET"): _notice,
     ("notices/{id}/replies/", "POST"): _notice_reply,
     ("notices/{id}/rebuttals/", "POST"): _notice_rebuttal,
     ("rebuttals/{id}/decide/", "POST"): _rebuttal,
@@ -374,6 +377,7 @@ SCENES = {
     ("block-orders/{id}/approve/", "POST"): _order_to_approve,
     ("block-orders/{id}/acknowledge/", "POST"): _order_in_force,
     ("block-orders/{id}/implemented/", "POST"): _order_in_force,
+    ("block-orders/{id}/letter/", "GET"): _order_in_force,
 }
 
 

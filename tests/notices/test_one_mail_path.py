@@ -19,6 +19,7 @@ from notices.notifications import notify
 from tests.factories_blocking import ISPFactory, approved_order
 from tests.factories_inbound import reply
 from tests.smtp_servers import Mailbox
+from tracker.core import pdf
 from tracker.core.actors import INBOUND_MAIL
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,7 @@ def test_an_order_reaches_the_isps_mail_server_once_with_proof(supervisor, make_
     received = message_from_bytes(envelope.original_content)
     assert received["Subject"].startswith(f"[{order.reference}]")
     assert {part.get_filename() for part in received.walk() if part.get_filename()} == {
+        pdf.letter_filename(order.reference),
         f"{order.reference}.txt",
         f"{order.reference}-names.txt",
     }

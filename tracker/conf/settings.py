@@ -311,6 +311,12 @@ NOTICES_IMAP_POLL_SECONDS = env.int("NOTICES_IMAP_POLL_SECONDS", default=60)  # 
 NOTICES_IMAP_BATCH = env.int("NOTICES_IMAP_BATCH", default=20)  # messages fetched per IMAP command
 NOTICES_IMAP_TIMEOUT = env.int("NOTICES_IMAP_TIMEOUT", default=60)  # seconds
 
+# --- Letters (printed notices and orders) --------------------------------------------
+LETTERHEAD_MINISTRY_NAME = env("LETTERHEAD_MINISTRY_NAME", default="Ministry of Communication and Informatics")
+LETTERHEAD_ADDRESS = env("LETTERHEAD_ADDRESS", default="")  # a line under the name; "" = none
+# A static file (path under the static directories) or an absolute path; read from disk, never fetched.
+LETTERHEAD_LOGO = env("LETTERHEAD_LOGO", default="tracker/letterhead-logo.svg")
+
 # --- Blocking ------------------------------------------------------------------------
 BLOCKING_BLOCK_PAGE_TARGET = env("BLOCKING_BLOCK_PAGE_TARGET", default="")  # "" = NXDOMAIN (CNAME .)
 BLOCKING_RPZ_ZONE = env("BLOCKING_RPZ_ZONE", default="rpz.blocklist.invalid")

@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, negotiation, serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -253,3 +255,21 @@ class BulkResultSerializer(serializers.Serializer):
 
     done = serializers.ListField(child=serializers.IntegerField())
     refused = BulkRefusalSerializer(many=True)
+
+
+class DocumentNegotiation(negotiation.BaseContentNegotiation):
+    """For routes that answer with a document (a PDF letter) themselves: whatever the client accepts, the
+    document is the answer, and a refusal (403, 404) is the usual JSON error body."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+LETTER_RESPONSES = {
+    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="the letter as a PDF document"),
+    403: OpenApiResponse(description="not allowed to read this record"),
+    404: OpenApiResponse(description="no such record, or not one this account may see"),
+}
