@@ -228,7 +228,11 @@ def record_check(check: ContentCheck, *, outcome: str, detail: str = "", fetched
         saved_copy = store_bytes(fetched.body, content_type=content_type[:100])
     now = timezone.now()
     with transaction.atomic():
-        check = ContentCheck.objects.select_for_update().select_related("item", "notice_item__notice").get(pk=check.pk)
+        check = (
+            ContentCheck.objects.select_for_update(of=("self",))
+            .select_related("item", "notice_item__notice")
+            .get(pk=check.pk)
+        )
         if check.outcome:
             return check.outcome  # another worker got there first
         check.outcome, check.detail, check.checked_at, check.saved_copy = outcome, detail[:500], now, saved_copy
