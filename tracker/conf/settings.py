@@ -286,6 +286,9 @@ SPECTACULAR_SETTINGS = {
         "EscalationStepKindEnum": "notices.models.EscalationStep.Kind",
         "ContactKindEnum": "notices.models.ContactEntry.Kind",
         "PlatformContactRoleEnum": "platforms.models.PlatformContact.Role",
+        "ContentCheckOutcomeEnum": "notices.models.ContentCheck.Outcome",
+        "ContentCheckOccasionEnum": "notices.models.ContentCheck.Occasion",
+        "NoticeItemOutcomeEnum": "notices.models.NoticeItem.Outcome",
     },
 }
 
