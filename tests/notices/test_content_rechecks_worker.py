@@ -15,9 +15,9 @@ def test_the_worker_makes_the_first_check_and_the_web_process_fetches_nothing(
     request,
     monkeypatch,
     settings,
-    proxy,
-    platform_server,
-    liaison_officer,  # noqa: F811
+    proxy,  # noqa: F811 - the fixture imported above
+    platform_server,  # noqa: F811
+    liaison_officer,
 ):
     monkeypatch.setenv("RECHECK_PROXY_URL", proxy)
     monkeypatch.setenv("RECHECK_HOST_INTERVAL_SECONDS", "0.001")
