@@ -65,6 +65,7 @@ def proxy_manager() -> urllib3.ProxyManager:
 
 def fetch(url: str, *, manager: urllib3.ProxyManager | None = None) -> Fetched:
     """GET `url` through the proxy, following at most RECHECK_MAX_REDIRECTS redirects. Raises NotConfigured."""
+    own_manager = manager is None
     manager = manager or proxy_manager()
     result = Fetched(url=url, final_url=url)
     started = time.monotonic()
@@ -92,7 +93,7 @@ def fetch(url: str, *, manager: urllib3.ProxyManager | None = None) -> Fetched:
                 result.body = _read_capped(response, deadline)
                 return result
             finally:
-                response.release_conn()
+                response.close()  # never back to the pool half-read
         result.problem = f"more than {settings.RECHECK_MAX_REDIRECTS} redirects"
         return result
     except TooLarge:
@@ -105,6 +106,8 @@ def fetch(url: str, *, manager: urllib3.ProxyManager | None = None) -> Fetched:
         return result
     finally:
         result.elapsed_ms = int((time.monotonic() - started) * 1000)
+        if own_manager:
+            manager.clear()
 
 
 class TooLarge(Exception):

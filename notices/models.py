@@ -891,6 +891,10 @@ class ContentCheck(models.Model):
         indexes = [
             # sweep: unclaimed checks with due_at <= now, oldest first
             models.Index(fields=["due_at"], condition=Q(claimed_at__isnull=True), name="contentcheck_due"),
+            # sweep: claimed checks whose task was lost (claimed_at < now - lease, no outcome yet)
+            models.Index(
+                fields=["claimed_at"], condition=Q(outcome="", claimed_at__isnull=False), name="contentcheck_claimed"
+            ),
             # item page: an item's checks in time order
             models.Index(fields=["item", "due_at"], name="contentcheck_item"),
         ]

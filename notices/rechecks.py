@@ -75,7 +75,7 @@ def request_recheck(*, item: FlaggedItem, actor) -> ContentCheck:
     """Check an item's content now, on demand. Who may: analysts, liaison officers and supervisors
     (notices.request_contentcheck); not auditors, ISPs or administrators, who act on no item."""
     require_permission(actor, "notices.request_contentcheck")
-    if item.kind == FlaggedItem.Kind.DOMAIN and not item.canonical:
+    if not item.canonical:
         raise DomainError(_("This item has no address to check."))
     now = timezone.now()
     entry = NoticeItem.objects.filter(item=item, outcome__in=NoticeItem.RESOLVED).order_by("-outcome_at", "-id").first()
@@ -88,8 +88,10 @@ def request_recheck(*, item: FlaggedItem, actor) -> ContentCheck:
 
 
 def claim_due_checks(*, now=None, limit: int = 100) -> list[int]:
-    """Claim checks due by `now` (an indexed query on due_at, unclaimed only) and return their ids."""
+    """Claim checks due by `now` and return their ids: unclaimed ones (an indexed query on due_at), and ones
+    claimed more than RECHECK_LEASE_SECONDS ago and still without an outcome (their task was lost)."""
     now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.RECHECK_LEASE_SECONDS)
     with transaction.atomic():
         ids = list(
             ContentCheck.objects.select_for_update(skip_locked=True)
@@ -97,7 +99,13 @@ def claim_due_checks(*, now=None, limit: int = 100) -> list[int]:
             .order_by("due_at", "id")
             .values_list("pk", flat=True)[:limit]
         )
-        ContentCheck.objects.filter(pk__in=ids, claimed_at__isnull=True).update(claimed_at=now)
+        ids += list(
+            ContentCheck.objects.select_for_update(skip_locked=True)
+            .filter(outcome="", claimed_at__lt=stale)
+            .order_by("claimed_at", "id")
+            .values_list("pk", flat=True)[: max(limit - len(ids), 0)]
+        )
+        ContentCheck.objects.filter(pk__in=ids).update(claimed_at=now)
     return ids
 
 

@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['due_at', 'id'],
                 'permissions': [('request_contentcheck', "Can ask for a re-check of an item's content")],
-                'indexes': [models.Index(condition=models.Q(('claimed_at__isnull', True)), fields=['due_at'], name='contentcheck_due'), models.Index(fields=['item', 'due_at'], name='contentcheck_item')],
+                'indexes': [models.Index(condition=models.Q(('claimed_at__isnull', True)), fields=['due_at'], name='contentcheck_due'), models.Index(condition=models.Q(('claimed_at__isnull', False), ('outcome', '')), fields=['claimed_at'], name='contentcheck_claimed'), models.Index(fields=['item', 'due_at'], name='contentcheck_item')],
             },
         ),
     ]

@@ -387,3 +387,20 @@ def test_the_item_page_lists_the_checks_and_has_the_button(
     page = response.content.decode()
     assert 'id="content-check-list"' in page and 'id="recheck-form"' in page
     assert ContentCheck.objects.filter(item=item, requested_by=analyst).exists()
+
+
+def test_the_sweep_hands_out_what_is_due_once_and_again_when_its_task_was_lost(monkeypatch, settings):
+    from notices import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.make_content_check, "apply_async", lambda args, **options: queued.append(args[0]))
+    now = timezone.now()
+    item = FlaggedItemFactory()
+    due = check_of(item)
+    ContentCheck.objects.create(item=item, occasion=ContentCheck.Occasion.SCHEDULED, due_at=now + timedelta(days=1))
+    assert rechecks.hand_out_due_checks(now=now) == [due.pk]
+    assert rechecks.hand_out_due_checks(now=now) == []  # the same instant again: nothing more
+    lease = timedelta(seconds=settings.RECHECK_LEASE_SECONDS)
+    assert rechecks.hand_out_due_checks(now=now + lease - timedelta(seconds=1)) == []
+    assert rechecks.hand_out_due_checks(now=now + lease + timedelta(seconds=1)) == [due.pk]  # its task was lost
+    assert queued == [due.pk, due.pk]

@@ -387,4 +387,5 @@ RECHECK_MAX_REDIRECTS = env.int("RECHECK_MAX_REDIRECTS", default=5)
 RECHECK_HOST_INTERVAL_SECONDS = env.float("RECHECK_HOST_INTERVAL_SECONDS", default=2)  # per platform host
 RECHECK_CONCURRENCY = env.int("RECHECK_CONCURRENCY", default=2)  # checks running at once, all workers together
 RECHECK_QUEUE = env("RECHECK_QUEUE", default=CELERY_TASK_DEFAULT_QUEUE)
+RECHECK_LEASE_SECONDS = env.int("RECHECK_LEASE_SECONDS", default=600)  # a claimed check whose task was lost
 RECHECK_USER_AGENT = env("RECHECK_USER_AGENT", default="takedown-tracker re-check")
