@@ -394,9 +394,9 @@ def test_the_sweep_hands_out_what_is_due_once_and_again_when_its_task_was_lost(m
 
     queued = []
     monkeypatch.setattr(tasks.make_content_check, "apply_async", lambda args, **options: queued.append(args[0]))
-    now = timezone.now()
     item = FlaggedItemFactory()
     due = check_of(item)
+    now = timezone.now()
     ContentCheck.objects.create(item=item, occasion=ContentCheck.Occasion.SCHEDULED, due_at=now + timedelta(days=1))
     assert rechecks.hand_out_due_checks(now=now) == [due.pk]
     assert rechecks.hand_out_due_checks(now=now) == []  # the same instant again: nothing more
