@@ -67,7 +67,7 @@ class NoticeItemSerializer(serializers.ModelSerializer):
         model = NoticeItem
         fields = [
             "item", "canonical", "display", "category", "legal_basis", "urgency", "outcome", "outcome_reason",
-            "outcome_at", "reply",
+            "outcome_at", "reply", "borne_out",
         ]  # fmt: skip
 
 

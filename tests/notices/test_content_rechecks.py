@@ -404,3 +404,17 @@ def test_the_sweep_hands_out_what_is_due_once_and_again_when_its_task_was_lost(m
     assert rechecks.hand_out_due_checks(now=now + lease - timedelta(seconds=1)) == []
     assert rechecks.hand_out_due_checks(now=now + lease + timedelta(seconds=1)) == [due.pk]  # its task was lost
     assert queued == [due.pk, due.pk]
+
+
+def test_the_notice_page_and_api_say_the_answer_was_not_borne_out(
+    egress_through_proxy, platform_server, liaison_officer, client, api_client
+):
+    _case, item, entry = removed_per_platform(liaison_officer, platform_server, path="/stillhere")
+    rechecks.make_check(ContentCheck.objects.filter(item=item).order_by("due_at").first().pk)
+    client.force_login(liaison_officer)
+    assert (
+        "not borne out: still there" in client.get(reverse("notices-detail", args=[entry.notice_id])).content.decode()
+    )
+    api_client.force_authenticate(liaison_officer)
+    body = api_client.get(f"/api/v1/notices/{entry.notice_id}/").json()
+    assert [row["borne_out"] for row in body["items"]] == [False]
