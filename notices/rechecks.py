@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.cases.models import CaseItem
-from tracker.core import queueing
+from tracker.core import audit, queueing
 from tracker.core.actors import SystemActor
 from tracker.core.errors import DomainError, require_permission
 from tracker.evidence.services import store_bytes
@@ -83,6 +83,7 @@ def request_recheck(*, item: FlaggedItem, actor) -> ContentCheck:
         check = ContentCheck.objects.create(
             item=item, notice_item=entry, occasion=ContentCheck.Occasion.ON_DEMAND, requested_by=actor, due_at=now
         )
+        audit.record_creation(check, actor=actor, reason=_("re-check of the content asked for"))
         transaction.on_commit(lambda: hand_out_due_checks(now=now))
     return check
 

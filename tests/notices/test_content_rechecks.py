@@ -359,7 +359,10 @@ def test_those_who_work_on_items_may_ask_for_a_check(
     with django_capture_on_commit_callbacks(execute=False):
         response = api_client.post("/api/v1/content-checks/", {"item": item.pk}, format="json")
     assert response.status_code == 202, response.content
-    assert ContentCheck.objects.get(item=item).occasion == ContentCheck.Occasion.ON_DEMAND
+    check = ContentCheck.objects.get(item=item)
+    assert check.occasion == ContentCheck.Occasion.ON_DEMAND
+    created = AuditEntry.objects.filter(object_id=str(check.pk), action=AuditEntry.Action.CREATE)
+    assert created.filter(content_type__model="contentcheck").exists()
 
 
 @pytest.mark.parametrize("role", ["auditor", "administrator", "isp"])
