@@ -421,3 +421,22 @@ def test_the_notice_page_and_api_say_the_answer_was_not_borne_out(
     api_client.force_authenticate(liaison_officer)
     body = api_client.get(f"/api/v1/notices/{entry.notice_id}/").json()
     assert [row["borne_out"] for row in body["items"]] == [False]
+
+
+def test_a_rule_that_is_not_a_regular_expression_is_refused(db):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        PlatformPageRule(url_rules="x", geo_block_pattern="(", identifier_pattern="(a)(b)").full_clean()
+    assert set(refused.value.message_dict) == {"geo_block_pattern", "identifier_pattern"}
+
+
+def test_administrators_keep_the_rules_in_the_admin(make_user, client):
+    administrator = make_user("administrator", is_staff=True)
+    client.force_login(administrator)
+    response = client.post(
+        reverse("admin:notices_platformpagerule_add"),
+        {"url_rules": "x", "geo_block_pattern": "(?i)withheld in your country", "identifier_pattern": "", "note": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert PlatformPageRule.objects.get(url_rules="x").geo_block_pattern == "(?i)withheld in your country"
