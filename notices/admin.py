@@ -4,12 +4,14 @@ from tracker.core.admin import ReadOnlyAdmin
 
 from .models import (
     ContactEntry,
+    ContentCheck,
     Delivery,
     DeliveryAttempt,
     EscalationPolicy,
     EscalationStep,
     InboundMail,
     Notice,
+    PlatformPageRule,
     Rebuttal,
     Sanction,
     StepTranslation,
@@ -80,3 +82,15 @@ class ContactEntryAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "case", "kind", "recorded_by", "corrects"]
     list_filter = ["kind"]
     search_fields = ["summary"]
+
+
+# How re-checks read each kind of platform's pages: data administrators keep (rechecks.py uses it).
+@admin.register(PlatformPageRule)
+class PlatformPageRuleAdmin(admin.ModelAdmin):
+    list_display = ["url_rules", "geo_block_pattern", "identifier_pattern"]
+
+
+@admin.register(ContentCheck)
+class ContentCheckAdmin(ReadOnlyAdmin):
+    list_display = ["item", "due_at", "checked_at", "outcome", "status_code", "elapsed_ms"]
+    list_filter = ["outcome", "occasion"]

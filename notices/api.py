@@ -26,11 +26,12 @@ from tracker.core.rest import LETTER_RESPONSES, BulkResultSerializer, DocumentNe
 from tracker.items.models import FlaggedItem
 
 from . import bulk as notice_bulk
-from . import letters, replies, selectors, sending
+from . import letters, rechecks, replies, selectors, sending
 from . import rebuttals as rebuttal_services
 from . import sanctions as sanction_services
 from .filters import NoticeFilter, NotificationFilter, SanctionFilter
 from .models import (
+    ContentCheck,
     Delivery,
     DeliveryAttempt,
     DeliveryReport,
@@ -68,7 +69,7 @@ class NoticeItemSerializer(serializers.ModelSerializer):
         model = NoticeItem
         fields = [
             "item", "canonical", "display", "category", "legal_basis", "urgency", "outcome", "outcome_reason",
-            "outcome_at", "reply",
+            "outcome_at", "reply", "borne_out",
         ]  # fmt: skip
 
 
@@ -631,3 +632,65 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def read_all(self, request):
         marked = Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
         return Response({"marked": marked})
+
+
+# --- re-checks of content (rechecks.py) -------------------------------------------------------------------
+
+
+class CanViewContentChecks(BasePermission):
+    def has_permission(self, request, view):
+        return request.user.has_perm("notices.view_contentcheck")
+
+
+class ContentCheckSerializer(serializers.ModelSerializer):
+    saved_copy_sha256 = serializers.CharField(source="saved_copy.sha256", read_only=True, default="")
+
+    class Meta:
+        model = ContentCheck
+        fields = [
+            "id",
+            "item",
+            "notice_item",
+            "occasion",
+            "requested_by",
+            "due_at",
+            "checked_at",
+            "outcome",
+            "status_code",
+            "final_url",
+            "body_sha256",
+            "elapsed_ms",
+            "response_headers",
+            "detail",
+            "saved_copy_sha256",
+        ]
+
+
+class RecheckInput(InputSerializer):
+    item = serializers.PrimaryKeyRelatedField(queryset=FlaggedItem.objects.all())
+
+
+class ContentCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Re-checks of items' content (`?item=` for one item's); POST asks for one now, as the item page's button."""
+
+    queryset = ContentCheck.objects.select_related("saved_copy").order_by("-due_at", "-id")
+    serializer_class = ContentCheckSerializer
+    filterset_fields = ["item", "outcome"]
+    ordering = ["-due_at", "-id"]
+
+    def get_permissions(self):
+        return [IsAuthenticated(), CanViewContentChecks()]
+
+    @extend_schema(
+        request=RecheckInput,
+        responses={
+            202: ContentCheckSerializer,
+            400: OpenApiResponse(description="invalid input: the project's JSON error"),
+            403: OpenApiResponse(description="not allowed to ask for re-checks"),
+        },
+    )
+    def create(self, request):
+        require_permission(request.user, "notices.request_contentcheck")
+        data = validated(RecheckInput, request.data)
+        check = rechecks.request_recheck(item=data["item"], actor=request.user)
+        return Response(ContentCheckSerializer(check).data, status=status.HTTP_202_ACCEPTED)

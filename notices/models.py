@@ -1,5 +1,6 @@
 """Notices to platforms, the escalation ladder they climb, their delivery evidence and the platforms' replies."""
 
+import re
 from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
@@ -7,11 +8,13 @@ from email import policy as email_policy
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from platforms.models import UrlRules
 from tracker.core.states import StateMachine
 from tracker.items.models import Urgency
 
@@ -251,6 +254,9 @@ class NoticeItem(models.Model):
     outcome_reason = models.TextField(_("platform's reason"), blank=True)
     outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
     reply = models.ForeignKey("PlatformReply", null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes")
+    # What re-checks of the content found (notices/rechecks.py): None not yet known, True the content was found
+    # gone or restricted, False found still there: the platform's answer is not borne out.
+    borne_out = models.BooleanField(_("answer borne out"), null=True, blank=True)
 
     class Meta:
         ordering = ["notice", "id"]
@@ -446,6 +452,7 @@ class Notification(models.Model):
         REBUTTAL = "rebuttal", _("rebuttal to decide")
         ISP_LATE = "isp_late", _("ISP late with a block order")
         POWERS_CHANGED = "powers_changed", _("roles or superuser changed")
+        CONTENT_BACK = "content_back", _("content removed by the platform is still there")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -792,3 +799,105 @@ class ContactAttachment(StoredAttachment, _AppendOnly):
 
     class Meta:
         ordering = ["entry", "id"]
+
+
+class PlatformPageRule(models.Model):
+    """How to read a platform's public pages when re-checking content: data, kept by administrators.
+
+    One rule per kind of platform (its URL rules: Telegram, X, ...), so the rule holds for every platform row of
+    that kind; items on platforms without a rule are judged by their status code alone.
+    """
+
+    url_rules = models.CharField(_("platform kind"), max_length=16, choices=UrlRules.choices, unique=True)
+    geo_block_pattern = models.TextField(
+        _("geo-block page pattern"),
+        blank=True,
+        help_text=_("A regular expression; a page that matches it is the platform's 'not available in your country'."),
+    )
+    identifier_pattern = models.TextField(
+        _("identifier pattern"),
+        blank=True,
+        help_text=_(
+            "A regular expression with one group: the channel or post identifier the page shows. A page that "
+            "shows none, or another one, no longer shows the item."
+        ),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("platform page rule")
+        verbose_name_plural = _("platform page rules")
+
+    def __str__(self) -> str:
+        return self.get_url_rules_display()
+
+    def clean(self):
+        problems = {}
+        for name in ("geo_block_pattern", "identifier_pattern"):
+            try:
+                compiled = re.compile(getattr(self, name))
+            except re.error as exc:
+                problems[name] = [_("Not a regular expression: %(error)s") % {"error": exc}]
+                continue
+            if name == "identifier_pattern" and self.identifier_pattern and compiled.groups != 1:
+                problems[name] = [_("Give exactly one group: the identifier.")]
+        if problems:
+            raise ValidationError(problems)
+
+
+class ContentCheck(models.Model):
+    """One re-check of an item a platform said it removed or restricted: what fetching its address found."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("not made yet")
+        NOT_CONFIGURED = "not_configured", _("not made: no egress proxy configured")
+        GONE = "gone", _("gone")
+        RESTRICTED = "restricted", _("restricted in the country")
+        PRESENT = "present", _("still there")
+        UNREACHABLE = "unreachable", _("unreachable")
+
+    class Occasion(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        ON_DEMAND = "on_demand", _("on demand")
+
+    # Outcomes that confirm a "removed" or "restricted" answer.
+    CONFIRMING = (Outcome.GONE, Outcome.RESTRICTED)
+
+    item = models.ForeignKey("tracker.FlaggedItem", on_delete=models.PROTECT, related_name="content_checks")
+    notice_item = models.ForeignKey(
+        NoticeItem, null=True, blank=True, on_delete=models.PROTECT, related_name="content_checks"
+    )
+    occasion = models.CharField(_("occasion"), max_length=16, choices=Occasion.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_at = models.DateTimeField(_("due"))
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, default="")
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    final_url = models.CharField(_("final URL"), max_length=2048, blank=True)
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
+    elapsed_ms = models.PositiveIntegerField(_("time taken (ms)"), null=True, blank=True)
+    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    saved_copy = models.ForeignKey(
+        "tracker.EvidenceFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        permissions = [("request_contentcheck", "Can ask for a re-check of an item's content")]
+        indexes = [
+            # sweep: unclaimed checks with due_at <= now, oldest first
+            models.Index(fields=["due_at"], condition=Q(claimed_at__isnull=True), name="contentcheck_due"),
+            # sweep: claimed checks whose task was lost (claimed_at < now - lease, no outcome yet)
+            models.Index(
+                fields=["claimed_at"], condition=Q(outcome="", claimed_at__isnull=False), name="contentcheck_claimed"
+            ),
+            # item page: an item's checks in time order
+            models.Index(fields=["item", "due_at"], name="contentcheck_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.get_outcome_display()} {self.due_at:%Y-%m-%d %H:%M}"

@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 
 from tracker.core.errors import DomainError
 
-from . import contacts, ladder, selectors, sending
+from . import contacts, ladder, rechecks, selectors, sending
 from .forms import ContactForm, EscalationPolicyForm
 from .views import add_sanction_form
 
@@ -64,3 +64,16 @@ def _contact_log(request, case) -> str:
     form = ContactForm(case=case) if user.has_perm("notices.add_contactentry") else None
     context = {"case": case, "entries": entries, "form": form}
     return render_to_string("notices/_contact_log.html", context, request=request)
+
+
+def item_panel(request, item) -> str:
+    """The item page: the re-checks of its content and (for those who may ask) the button to check now."""
+    user = request.user
+    if not user.has_perm("notices.view_contentcheck"):
+        return ""
+    context = {
+        "item": item,
+        "checks": list(rechecks.checks_of(item)[:100]),
+        "can_request": user.has_perm("notices.request_contentcheck"),
+    }
+    return render_to_string("notices/_item_checks.html", context, request=request)

@@ -19,6 +19,7 @@ from tracker.items.models import FlaggedItem
 from tracker.items.services import change_item_status
 
 from .models import InboundMail, Notice, NoticeItem, PlatformReply, ReplyAttachment
+from .rechecks import schedule_rechecks
 
 Status = Notice.Status
 
@@ -126,6 +127,8 @@ def record_platform_reply(
                 reply,
             )
             entry.save(update_fields=["outcome", "outcome_reason", "outcome_at", "reply"])
+            if entry.is_resolved:
+                schedule_rechecks(entry)  # "removed": is it? (rechecks.py)
             to_status = OUTCOME_ITEM_STATUS[result.outcome]
             moves_on = to_status and entry.item.status != to_status
             if moves_on and late and not FlaggedItem.STATE_MACHINE.allows(entry.item.status, to_status):

@@ -48,3 +48,12 @@ GRANTS = {
     ],
     Role.ANALYST: ["notices.view_notice", "notices.view_noticeitem", "notices.view_platformreply", *_READ_CONTACTS],
 }
+
+# Re-checks of content (rechecks.py): those who work on items ask for them; everyone who reads notices reads them.
+for _role in (Role.ANALYST, Role.LIAISON_OFFICER, Role.SUPERVISOR):
+    GRANTS[_role] += ["notices.request_contentcheck", "notices.view_contentcheck"]
+GRANTS[Role.ADMINISTRATOR] += [
+    "notices.add_platformpagerule",
+    "notices.change_platformpagerule",
+    "notices.delete_platformpagerule",
+]

@@ -107,3 +107,29 @@ def poll_mailbox() -> dict:
         except imap.MailboxUnavailable as exc:
             logger.warning("notices mailbox not polled: %s", exc)
             return {"error": str(exc)}
+
+
+@shared_task(name="notices.recheck_sweep", ignore_result=True)
+def recheck_sweep() -> list[int]:
+    """Hand out the content re-checks that are due (rechecks.py)."""
+    from . import rechecks
+
+    return rechecks.hand_out_due_checks()
+
+
+@shared_task(
+    name="notices.make_content_check",
+    bind=True,
+    ignore_result=True,
+    max_retries=None,
+    soft_time_limit=settings.RECHECK_TOTAL_SECONDS + 30,
+    time_limit=settings.RECHECK_TOTAL_SECONDS + 60,
+)
+def make_content_check(self, check_id: int) -> str:
+    """Make one re-check; when its host's turn or a slot is not free, come back later instead of waiting."""
+    from . import rechecks
+
+    outcome = rechecks.make_check(check_id)
+    if outcome == rechecks.WAIT:
+        raise self.retry(countdown=max(settings.RECHECK_HOST_INTERVAL_SECONDS, 1), queue=settings.RECHECK_QUEUE)
+    return outcome

@@ -23,6 +23,7 @@ urlpatterns = [
         contact_views.contact_attachment,
         name="notices-contact-attachment",
     ),
+    path("items/<int:pk>/recheck/", views.item_recheck, name="notices-item-recheck"),
     path("platforms/<int:pk>/escalation-policy/", views.escalation_policy, name="platforms-escalation-policy"),
     path("notifications/", views.notification_list, name="notifications-list"),
     path("notifications/<int:pk>/", views.notification_open, name="notifications-open"),

@@ -25,9 +25,10 @@ from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import label_rows, list_page, query_without_page
 from tracker.core.models import AuditEntry
 from tracker.evidence.services import open_stored
+from tracker.items.models import FlaggedItem
 
 from . import bulk as notice_bulk
-from . import delivery, ladder, letters, replies, selectors, sending
+from . import delivery, ladder, letters, rechecks, replies, selectors, sending
 from . import rebuttals as rebuttal_services
 from . import sanctions as sanction_services
 from .filters import NoticeFilter
@@ -579,3 +580,18 @@ def escalation_policy(request, pk):
     else:
         messages.error(request, _("Choose an escalation policy from the list."))
     return redirect("platforms-detail", platform.pk)
+
+
+@login_required
+@require_POST
+@permission_required("notices.request_contentcheck", raise_exception=True)
+def item_recheck(request, pk):
+    """The item page's "check now": the same service as the API's content-checks action."""
+    item = get_object_or_404(FlaggedItem, pk=pk)
+    try:
+        rechecks.request_recheck(item=item, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("A re-check of the content is queued; its outcome appears below."))
+    return redirect("items-detail", pk)

@@ -70,6 +70,7 @@ SEEDS = [
     ("tracker.core.migrations.0011_reference_data_translations", "fill"),
     ("platforms.migrations.0003_advisory_reasons", "seed"),
     ("platforms.migrations.0004_reference_data_translations", "fill"),
+    ("notices.migrations.0011_telegram_page_rule_and_recheck_sweep", "seed"),
 ]
 
 

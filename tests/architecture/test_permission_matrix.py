@@ -60,6 +60,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("calendar-feed/", "DELETE"): SIGNED_IN,
     ("me/", "PATCH"): SIGNED_IN,
     ("notifications/", "GET"): SIGNED_IN,
+    # Re-checks of content: read by staff; asked for by those who work on items (not auditors, administrators
+    # or ISPs).
+    ("content-checks/", "GET"): STAFF,
+    ("content-checks/{id}/", "GET"): STAFF,
+    ("content-checks/", "POST"): frozenset({ANALYST, LIAISON, SUPERVISOR}),
     ("notifications/{id}/", "GET"): SIGNED_IN,
     ("notifications/{id}/read/", "POST"): SIGNED_IN,
     ("notifications/read-all/", "POST"): SIGNED_IN,

@@ -287,6 +287,9 @@ SPECTACULAR_SETTINGS = {
         "EscalationStepKindEnum": "notices.models.EscalationStep.Kind",
         "ContactKindEnum": "notices.models.ContactEntry.Kind",
         "PlatformContactRoleEnum": "platforms.models.PlatformContact.Role",
+        "ContentCheckOutcomeEnum": "notices.models.ContentCheck.Outcome",
+        "ContentCheckOccasionEnum": "notices.models.ContentCheck.Occasion",
+        "NoticeItemOutcomeEnum": "notices.models.NoticeItem.Outcome",
     },
 }
 
@@ -376,3 +379,20 @@ IMPORT_CHUNK_PAUSE_SECONDS = env.float("IMPORT_CHUNK_PAUSE_SECONDS", default=0)
 # The longest address (path and query string, in characters) the tracker answers; longer ones get 414.
 # Below gunicorn's own limit on the request line (deploy/gunicorn.conf.py), so the answer is the tracker's.
 REQUEST_URL_MAX_LENGTH = env.int("REQUEST_URL_MAX_LENGTH", default=4096)
+
+# --- Re-checks of content a platform said it removed (notices/rechecks.py) ------------------------------------
+# The HTTP forward proxy the ministry controls; every check goes through it. Unset: no check is made (each is
+# recorded as "not configured"); the tracker never connects to a platform directly.
+RECHECK_PROXY_URL = env("RECHECK_PROXY_URL", default="")
+# When to check after a "removed" or "restricted" answer, in hours: at once, after a day, after a week.
+RECHECK_AFTER_HOURS = [float(hours) for hours in env.list("RECHECK_AFTER_HOURS", default=["0", "24", "168"])]
+RECHECK_CONNECT_TIMEOUT = env.float("RECHECK_CONNECT_TIMEOUT", default=5)
+RECHECK_READ_TIMEOUT = env.float("RECHECK_READ_TIMEOUT", default=10)
+RECHECK_TOTAL_SECONDS = env.float("RECHECK_TOTAL_SECONDS", default=30)  # the whole fetch, redirects included
+RECHECK_MAX_BYTES = env.int("RECHECK_MAX_BYTES", default=2 * 1024 * 1024)
+RECHECK_MAX_REDIRECTS = env.int("RECHECK_MAX_REDIRECTS", default=5)
+RECHECK_HOST_INTERVAL_SECONDS = env.float("RECHECK_HOST_INTERVAL_SECONDS", default=2)  # per platform host
+RECHECK_CONCURRENCY = env.int("RECHECK_CONCURRENCY", default=2)  # checks running at once, all workers together
+RECHECK_QUEUE = env("RECHECK_QUEUE", default=CELERY_TASK_DEFAULT_QUEUE)
+RECHECK_LEASE_SECONDS = env.int("RECHECK_LEASE_SECONDS", default=600)  # a claimed check whose task was lost
+RECHECK_USER_AGENT = env("RECHECK_USER_AGENT", default="takedown-tracker re-check")

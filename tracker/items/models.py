@@ -81,8 +81,9 @@ class FlaggedItem(models.Model):
             Status.VERIFIED: {Status.IN_NOTICE, Status.CLOSED},
             Status.IN_NOTICE: {Status.REMOVED, Status.RESTRICTED, Status.REFUSED, Status.BLOCKED, Status.CLOSED},
             Status.REFUSED: {Status.IN_NOTICE, Status.BLOCKED, Status.CLOSED},
-            Status.REMOVED: {Status.CLOSED},
-            Status.RESTRICTED: {Status.CLOSED},
+            # back in a notice: a re-check found the content still there (notices/rechecks.py)
+            Status.REMOVED: {Status.IN_NOTICE, Status.CLOSED},
+            Status.RESTRICTED: {Status.IN_NOTICE, Status.CLOSED},
             Status.BLOCKED: {Status.REMOVED, Status.RESTRICTED, Status.CLOSED},
             Status.CLOSED: set(),
         },

@@ -15,6 +15,7 @@ from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import label_rows, list_page, query_without_page
+from tracker.core.panels import page_panels
 from tracker.evidence import services as evidence_services
 from tracker.evidence.forms import EvidenceForm
 from tracker.items import bulk as item_bulk
@@ -134,6 +135,7 @@ def item_detail(request, pk):
             and request.user.pk != item.logged_by_id,
             "evidence_form": EvidenceForm(),
             "history": audit.history(item, related=item.evidence.all()),
+            "panels": page_panels(request, "item", item),
         },
     )
 
