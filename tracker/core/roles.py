@@ -13,7 +13,7 @@ from tracker.core.discovery import app_modules
 from tracker.core.models import Role
 
 # The app labels whose permissions the roles are made of (the tracker package's rooms all use "tracker").
-PROJECT_APP_LABELS = ("tracker", "accounts", "platforms", "notices", "blocking")
+PROJECT_APP_LABELS = ("tracker", "accounts", "platforms", "notices", "blocking", "reports")
 AUDIT_WRITE_PERMISSIONS = ("add_auditentry", "change_auditentry", "delete_auditentry")
 
 _READ_CONTENT = [

@@ -1,18 +1,25 @@
 """GET /api/v1/figures/: every figure of a period, as the figures page shows it and its JSON export holds it."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tracker.core.errors import DomainError
+from tracker.core.inputs import InputSerializer
+from tracker.core.parsers import JSONParser
+from tracker.core.rest import validated
 
+from . import transparency
 from .access import READ_FIGURES
 from .composed import INTERVALS, choice, compose
 from .figures import GROUPINGS
+from .models import TransparencyReport
 from .periods import PRESETS, period_from
 
 PARAMETERS = ("from", "to", "preset", "group", "interval")
@@ -168,3 +175,63 @@ class FiguresView(APIView):
         group_by = choice(params, "group", tuple(GROUPINGS), "platform")
         interval = choice(params, "interval", INTERVALS, "week") if params.get("interval") else None
         return Response(FiguresSerializer(compose(period, group_by=group_by, interval=interval)).data)
+
+
+class NoInput(InputSerializer):
+    """No fields: any field sent is refused."""
+
+
+class DraftInput(InputSerializer):
+    from_ = serializers.DateField(help_text="first day, in your time zone")
+    to = serializers.DateField(help_text="last day, inclusive; a day that is over")
+    language = serializers.ChoiceField(choices=list(transparency.LANGUAGES))
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class TransparencyReportSerializer(serializers.ModelSerializer):
+    drafted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    pdf_url = serializers.SerializerMethodField(help_text="the approved PDF, byte for byte; null for a draft")
+
+    class Meta:
+        model = TransparencyReport
+        fields = [
+            "id", "title", "first_day", "last_day", "time_zone", "language", "status", "drafted_by", "drafted_at",
+            "approved_by", "approved_at", "json_sha256", "html_sha256", "pdf_sha256", "pdf_url", "content",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_pdf_url(self, report) -> str | None:
+        if report.status != TransparencyReport.Status.APPROVED:
+            return None
+        return reverse("figures-report-edition", args=[report.pk, "pdf"])
+
+
+class TransparencyReportViewSet(viewsets.ReadOnlyModelViewSet):
+    """Transparency reports: supervisors draft one (POST) and another supervisor approves it."""
+
+    serializer_class = TransparencyReportSerializer
+    queryset = TransparencyReport.objects.select_related("drafted_by", "approved_by").defer(
+        "published_pdf", "published_html", "published_json"
+    )
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=DraftInput, responses={201: TransparencyReportSerializer})
+    def create(self, request):
+        """Draft the report of a period: its figures and registers are computed now and kept."""
+        data = validated(DraftInput, request.data)
+        period = period_from({"from": data["from"].isoformat(), "to": data["to"].isoformat()})
+        report = transparency.draft_report(actor=request.user, period=period, language=data["language"])
+        return Response(self.get_serializer(report).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=NoInput, responses={200: TransparencyReportSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve another supervisor's draft: it is rendered (JSON, HTML, PDF) and kept with each SHA-256."""
+        validated(NoInput, request.data)
+        report = transparency.approve_report(actor=request.user, report=self.get_object())
+        return Response(self.get_serializer(report).data)
