@@ -56,6 +56,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("search/", "GET"): STAFF,
     # Figures are sums over notices and orders: read by whoever reads notices (every role but ISPs).
     ("figures/", "GET"): STAFF,
+    # Transparency reports: read by the staff; drafted by a supervisor and approved by another.
+    ("transparency-reports/", "GET"): STAFF,
+    ("transparency-reports/{id}/", "GET"): STAFF,
+    ("transparency-reports/", "POST"): frozenset({SUPERVISOR}),
+    ("transparency-reports/{id}/approve/", "POST"): frozenset({SUPERVISOR}),
     ("calendar-feed/", "POST"): SIGNED_IN,
     ("calendar-feed/", "DELETE"): SIGNED_IN,
     ("me/", "PATCH"): SIGNED_IN,

@@ -1,5 +1,6 @@
 """GET /api/v1/figures/: every figure of a period, as the figures page shows it and its JSON export holds it."""
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -184,7 +185,7 @@ class NoInput(InputSerializer):
 class DraftInput(InputSerializer):
     from_ = serializers.DateField(help_text="first day, in your time zone")
     to = serializers.DateField(help_text="last day, inclusive; a day that is over")
-    language = serializers.ChoiceField(choices=list(transparency.LANGUAGES))
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
 
     def get_fields(self):
         fields = super().get_fields()
