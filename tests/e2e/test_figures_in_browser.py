@@ -1,9 +1,14 @@
 """The figures page in real Chromium: the hand-counted quarter shown in tables and drawn charts, a period chosen
 in the form, nothing loaded from outside, no serious accessibility violation, readable at 390 px, and a
-screenshot in the test's tmp_path for a person to look at."""
+screenshot in the test's tmp_path for a person to look at. Then a transparency report: drafted, approved by a
+second supervisor, read as a printable page and downloaded as the PDF whose SHA-256 the page shows."""
+
+import hashlib
+import io
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 
 from tests.e2e.accessibility import axe_violations, describe
 from tests.factories import make_user
@@ -51,3 +56,46 @@ def test_the_figures_page_fits_a_phone(page, login):
     page.goto("/figures/")
     assert page.locator("h1").inner_text() == "Angka"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_report_drafted_approved_read_and_downloaded(page, login, tmp_path):
+    with time_machine.travel(NOW, tick=False):
+        figures_world()
+    drafter, approver = make_user("supervisor"), make_user("supervisor")
+    login(drafter)
+    page.goto("/figures/")
+    page.click("#figures-reports")
+    page.fill("#report-from", "2026-10-01")
+    page.fill("#report-to", "2026-12-04")
+    page.select_option("#report-language", "id")
+    page.click("#report-draft button[type=submit]")
+    page.wait_for_url("**/figures/reports/*/")
+    assert "Another supervisor approves" in page.inner_text("main")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+    page.context.clear_cookies()
+    login(approver)
+    page.goto("/figures/reports/")
+    page.locator("#reports a").first.click()
+    page.click("#report-approve")
+    page.wait_for_selector("#report-editions")
+    digest = page.locator("#report-editions code").first.inner_text()
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+    page.click("#report-html")
+    assert "Laporan transparansi" in page.inner_text("h1")
+    assert "Telegram" in page.inner_text("#report-platforms")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+    page.screenshot(path=str(tmp_path / "transparency-report.png"), full_page=True)
+    page.go_back()
+    with page.expect_download() as download:
+        page.click("#report-pdf")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    data = saved.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == digest
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    assert "Telegram 3 5 60% 40%" in text and "Pemberitahuan terkirim" in text
