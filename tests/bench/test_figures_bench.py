@@ -18,7 +18,7 @@ from django.test.utils import _TestState
 
 from blocking.models import BlockOrder, OrderRecipient
 from notices.models import Notice, NoticeItem
-from tests.bench.test_list_bench import load_items, median_ms
+from tests.bench.test_list_bench import copy_rows, load_items, median_ms
 from tests.factories import CaseFactory, PlatformFactory, api_token, make_user
 from tests.factories_blocking import ISPFactory
 from tests.factories_notices import ladder
@@ -33,22 +33,6 @@ ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
 NOTICES = ITEMS // 10
 ORDERS = ITEMS // 100
 YEAR_START = "TIMESTAMPTZ '2026-01-01 00:00+00'"
-
-
-def copy_rows(model, prototype_pk: int, varied: dict[str, str], source: str, params: list) -> None:
-    """INSERT ... SELECT copies of one prototype row: `varied` gives SQL for some columns (over `source`'s
-    aliases), every other column is the prototype's, so a column added to the model later is filled too."""
-    table = model._meta.db_table
-    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
-    chosen = [varied.get(column, f"p.{connection.ops.quote_name(column)}") for column in columns]
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({quoted}) SELECT {', '.join(chosen)} "  # noqa: S608 - names from the model
-            f"FROM {table} p, {source} WHERE p.id = %s",
-            [*params, prototype_pk],
-        )
-        cursor.execute(f"ANALYZE {table}")
 
 
 def load_year() -> None:

@@ -46,19 +46,25 @@ VARIED = {
 }
 
 
-def load_items(count: int) -> None:
-    prototype = FlaggedItemFactory(canonical="https://t.me/bench_prototype")
-    table = FlaggedItem._meta.db_table
-    columns = [f.column for f in FlaggedItem._meta.concrete_fields if not f.primary_key]
-    chosen = [VARIED.get(column, f"p.{connection.ops.quote_name(column)}") for column in columns]
+def copy_rows(model, prototype_pk: int, varied: dict[str, str], source: str, params: list) -> None:
+    """INSERT ... SELECT copies of one prototype row: `varied` gives SQL for some columns (over `source`'s
+    aliases), every other column is the prototype's, so a column added to the model later is filled too."""
+    table = model._meta.db_table
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    chosen = [varied.get(column, f"p.{connection.ops.quote_name(column)}") for column in columns]
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({quoted}) SELECT {', '.join(chosen)} "  # noqa: S608 - names from the model
-            f"FROM {table} p, generate_series(1, %s) AS n WHERE p.id = %s",
-            [count - 1, prototype.pk],
+            f"FROM {table} p, {source} WHERE p.id = %s",
+            [*params, prototype_pk],
         )
         cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def load_items(count: int) -> None:
+    prototype = FlaggedItemFactory(canonical="https://t.me/bench_prototype")
+    copy_rows(FlaggedItem, prototype.pk, VARIED, "generate_series(1, %s) AS n", [count - 1])
 
 
 def median_ms(*actions) -> list[float]:

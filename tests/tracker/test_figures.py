@@ -5,12 +5,11 @@ day but the previous day in UTC. Every number below was counted by hand from the
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from notices.models import Notice
 from tests.factories import FlaggedItemFactory
-from tests.factories_figures import HOUR, JAKARTA, NOW, Q4, at, figures_world
+from tests.factories_figures import HOUR, JAKARTA, NOW, Q4, at
 from tracker.core.errors import DomainError
 from tracker.items.models import FlaggedItem
 from tracker.reports import figures
@@ -20,22 +19,11 @@ from tracker.reports.periods import period_from
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def world(frozen):
-    return figures_world()
-
-
 def by_key(rows):
     return {row["key"]: row for row in rows}
 
 
-def test_platform_figures_counted_by_hand(world):
+def test_platform_figures_counted_by_hand(quarter):
     rows = by_key(figures.platform_figures(Q4))
     telegram = rows["telegram"]
     assert {key: telegram[key] for key in ("notices", "items", "answered", "answered_in_time")} == {
@@ -62,7 +50,7 @@ def test_platform_figures_counted_by_hand(world):
     assert other["answer_p50"] is None and other["overdue_now"] == 0  # lapsed is not overdue: it escalated
 
 
-def test_platform_figures_by_category_and_urgency(world):
+def test_platform_figures_by_category_and_urgency(quarter):
     rows = by_key(figures.platform_figures(Q4, "category"))
     assert (rows["terrorism"]["notices"], rows["terrorism"]["items"], rows["terrorism"]["removed"]) == (2, 3, 2)
     assert (rows["gambling"]["notices"], rows["gambling"]["items"], rows["gambling"]["removed"]) == (3, 3, 1)
@@ -71,9 +59,9 @@ def test_platform_figures_by_category_and_urgency(world):
     assert (urgent["notices"], urgent["items"], urgent["sanctions_imposed"]) == (4, 6, 1)
 
 
-def test_isp_figures_counted_by_hand(world):
+def test_isp_figures_counted_by_hand(quarter):
     rows = by_key(figures.isp_figures(Q4))
-    x, y = rows[world["isp_x"].pk], rows[world["isp_y"].pk]
+    x, y = rows[quarter["isp_x"].pk], rows[quarter["isp_y"].pk]
     assert (x["orders"], x["acknowledged"], x["acknowledge_due"], x["acknowledged_in_time"]) == (3, 1, 2, 1)
     assert x["acknowledged_in_time_share"] == pytest.approx(0.5)
     assert (x["implemented"], x["implement_due"], x["implemented_in_time"]) == (1, 2, 0)
@@ -87,7 +75,7 @@ def test_isp_figures_counted_by_hand(world):
     assert y["still_blocking_after_lift"] == 1 and y["checks_passed_share"] is None
 
 
-def test_work_figures_and_trends(world):
+def test_work_figures_and_trends(quarter):
     FlaggedItemFactory(source=FlaggedItem.Source.PUBLIC_COMPLAINT, logged_at=at(11, 30), status="new")
     FlaggedItemFactory(source=FlaggedItem.Source.PUBLIC_COMPLAINT, logged_at=at(9, 30, 16), status="new")  # 29 Sept
     work = figures.work_figures(Q4)
@@ -116,7 +104,7 @@ def test_percentile_in_python_matches_postgresql_definition():
     assert figures.percentile_cont([1, 2, 3, 4], 0.9) == pytest.approx(3.7)
 
 
-def test_period_is_whole_local_days_and_refuses_nonsense(frozen):
+def test_period_is_whole_local_days_and_refuses_nonsense(frozen_now):
     period = period_from({"from": "2026-10-01", "to": "2026-12-31"}, JAKARTA)
     assert period.start == datetime(2026, 9, 30, 17, tzinfo=UTC)
     assert period.end == datetime(2026, 12, 31, 17, tzinfo=UTC)
@@ -133,7 +121,7 @@ def test_period_is_whole_local_days_and_refuses_nonsense(frozen):
         assert field in refused.value.fields
 
 
-def test_compose_holds_every_table(world):
+def test_compose_holds_every_table(quarter):
     report = compose(Q4)
     assert report["interval"] == "week" and report["group_by"] == "platform"
     assert report["period"] == {"from": Q4.first_day, "to": Q4.last_day, "time_zone": "Asia/Jakarta"}

@@ -8,24 +8,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-import time_machine
 
 from tests.factories import api_token
 from tests.factories_blocking import ISPFactory, isp_user
-from tests.factories_figures import NOW, figures_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def world(frozen):
-    return figures_world()
 
 
 Q4 = "from=2026-10-01&to=2026-12-31"
@@ -37,7 +24,7 @@ def reader(client, supervisor):
     return client
 
 
-def test_the_page_shows_each_table_with_links_to_the_records_behind(reader, world):
+def test_the_page_shows_each_table_with_links_to_the_records_behind(reader, quarter):
     response = reader.get(f"/figures/?{Q4}")
     assert response.status_code == 200
     page = response.content.decode()
@@ -46,7 +33,7 @@ def test_the_page_shows_each_table_with_links_to_the_records_behind(reader, worl
     assert "60%" in row and "40%" in row  # removed, and removed within the deadline
     assert "18 hours" in row  # the median time to answer
     assert '<a href="/notices/?platform=telegram&amp;overdue=true">1</a>' in row
-    isp = re.search(rf'<tr data-key="{world["isp_y"].pk}">(.*?)</tr>', page, re.S).group(1)
+    isp = re.search(rf'<tr data-key="{quarter["isp_y"].pk}">(.*?)</tr>', page, re.S).group(1)
     assert "ISP Y" in isp and "(0 / 1)" in isp  # one acknowledgement due, the lifted order's not counted
     assert 'href="/items/?status=new"' in page
     for chart in ("platforms", "isps", "trends", "logged"):
@@ -54,12 +41,12 @@ def test_the_page_shows_each_table_with_links_to_the_records_behind(reader, worl
     assert page.count('alt="') >= 4
 
 
-def test_the_page_reads_in_indonesian(reader, world):
+def test_the_page_reads_in_indonesian(reader, quarter):
     page = reader.get(f"/figures/?{Q4}", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "Platform" in page and "Tren" in page
 
 
-def test_charts_are_svg_with_no_script_loaded_and_a_strict_policy(reader, world):
+def test_charts_are_svg_with_no_script_loaded_and_a_strict_policy(reader, quarter):
     for name in ("platforms", "isps", "trends", "logged"):
         response = reader.get(f"/figures/charts/{name}.svg?{Q4}")
         assert response.status_code == 200 and response["Content-Type"].startswith("image/svg+xml")
@@ -73,12 +60,12 @@ def test_charts_are_svg_with_no_script_loaded_and_a_strict_policy(reader, world)
     assert reader.get(f"/figures/charts/nothing.svg?{Q4}").status_code == 404
 
 
-def test_trend_chart_draws_the_counted_series(reader, world):
+def test_trend_chart_draws_the_counted_series(reader, quarter):
     svg = reader.get(f"/figures/charts/trends.svg?{Q4}&interval=month").content.decode()
     assert "notices sent" in svg and "Oct 2026" in svg
 
 
-def test_csv_exports_hold_the_table_numbers(reader, world):
+def test_csv_exports_hold_the_table_numbers(reader, quarter):
     response = reader.get(f"/figures/platforms.csv?{Q4}")
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -91,14 +78,14 @@ def test_csv_exports_hold_the_table_numbers(reader, world):
     assert reader.get(f"/figures/secrets.csv?{Q4}").status_code == 404
 
 
-def test_json_export_is_the_whole_report(reader, world):
+def test_json_export_is_the_whole_report(reader, quarter):
     response = reader.get(f"/figures/all.json?{Q4}&group=category")
     body = json.loads(response.content)
     assert body["group_by"] == "category" and body["period"]["from"] == "2026-10-01"
     assert {row["key"] for row in body["platforms"]} == {"terrorism", "gambling"}
 
 
-def test_bad_periods_are_named_on_the_page(reader, world):
+def test_bad_periods_are_named_on_the_page(reader, quarter):
     response = reader.get("/figures/?from=2026-10-05&to=2026-10-01")
     assert response.status_code == 400
     assert "The period ends before it begins." in response.content.decode()
@@ -106,7 +93,7 @@ def test_bad_periods_are_named_on_the_page(reader, world):
     assert reader.get("/figures/charts/trends.svg?from=soon").status_code == 400
 
 
-def test_the_api_returns_the_same_figures(api_client, auditor, world):
+def test_the_api_returns_the_same_figures(api_client, auditor, quarter):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(auditor)}")
     response = api_client.get(f"/api/v1/figures/?{Q4}")
     assert response.status_code == 200, response.content
@@ -118,7 +105,7 @@ def test_the_api_returns_the_same_figures(api_client, auditor, world):
     assert body["trends"][0]["starts"] == "2026-09-28"
 
 
-def test_the_api_refuses_unknown_parameters_and_bad_values(api_client, auditor, world):
+def test_the_api_refuses_unknown_parameters_and_bad_values(api_client, auditor, quarter):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(auditor)}")
     unknown = api_client.get(f"/api/v1/figures/?{Q4}&platform=telegram")
     assert unknown.status_code == 400 and "platform" in unknown.json()["error"]["fields"]
@@ -127,12 +114,12 @@ def test_the_api_refuses_unknown_parameters_and_bad_values(api_client, auditor, 
 
 
 @pytest.mark.parametrize("role", ["analyst", "liaison_officer", "supervisor", "auditor", "administrator"])
-def test_who_reads_figures(client, make_user, role, frozen):
+def test_who_reads_figures(client, make_user, role, frozen_now):
     client.force_login(make_user(role, is_staff=role == "administrator"))
     assert client.get("/figures/").status_code == 200
 
 
-def test_an_isp_reads_no_figures(client, api_client, frozen):
+def test_an_isp_reads_no_figures(client, api_client, frozen_now):
     account = isp_user(ISPFactory())
     client.force_login(account)
     assert client.get("/figures/").status_code == 403
