@@ -81,9 +81,10 @@ def load_year() -> None:
             "outcome": "(ARRAY['removed', 'restricted', 'refused', '', 'removed'])[1 + i.rn %% 5]",
             "outcome_at": "CASE WHEN i.rn %% 5 = 3 THEN NULL ELSE t.sent_at + (i.rn %% 60) * INTERVAL '1 hour' END",
         },
-        "(SELECT id, sent_at, row_number() OVER (ORDER BY id) AS rn FROM notices_notice WHERE reference <> 'B-0') t "
+        "(SELECT n.id, n.sent_at, 2 * n.rn + k AS target FROM (SELECT id, sent_at, row_number() OVER (ORDER BY id) "
+        "AS rn FROM notices_notice WHERE reference <> 'B-0') n, generate_series(1, 2) AS k) t "
         "JOIN (SELECT id, canonical, display, row_number() OVER (ORDER BY id) AS rn FROM tracker_flaggeditem) i "
-        "ON i.rn IN (2 * t.rn + 1, 2 * t.rn + 2)",
+        "ON i.rn = t.target",
         [],
     )
     supervisor = make_user("supervisor")
