@@ -76,6 +76,7 @@ def test_csv_exports_hold_the_table_numbers(reader, quarter):
     for table in ("isps", "work", "trends"):
         assert reader.get(f"/figures/{table}.csv?{Q4}").status_code == 200
     assert reader.get(f"/figures/secrets.csv?{Q4}").status_code == 404
+    assert reader.get(f"/figures/platforms.txt?{Q4}").status_code == 404
 
 
 def test_json_export_is_the_whole_report(reader, quarter):

@@ -21,16 +21,25 @@ def choice(params, name: str, allowed, default: str) -> str:
     return value
 
 
-def compose(period: Period, *, group_by: str = "platform", interval: str | None = None) -> dict:
+TABLES = ("platforms", "isps", "work", "trends")
+
+
+def compose(
+    period: Period, *, group_by: str = "platform", interval: str | None = None, tables: tuple[str, ...] = TABLES
+) -> dict:
+    """The figures of `period`; `tables` names the ones to compute (a chart needs one, the page all four)."""
     now = timezone.now()
     interval = interval or ("week" if period.days <= 120 else "month")
+    computing = {
+        "platforms": lambda: figures.platform_figures(period, group_by, now=now),
+        "isps": lambda: figures.isp_figures(period, now=now),
+        "work": lambda: figures.work_figures(period, now=now),
+        "trends": lambda: figures.trends(period, interval),
+    }
     return {
         "period": {"from": period.first_day, "to": period.last_day, "time_zone": period.zone.key},
         "computed_at": now,
         "group_by": group_by,
         "interval": interval,
-        "platforms": figures.platform_figures(period, group_by, now=now),
-        "isps": figures.isp_figures(period, now=now),
-        "work": figures.work_figures(period, now=now),
-        "trends": figures.trends(period, interval),
+        **{table: computing[table]() for table in tables},
     }

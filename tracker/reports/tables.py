@@ -83,6 +83,8 @@ def _interval_title(report: dict, what: str) -> str:
     return f"{what} ({INTERVAL_LABELS[report['interval']]})"
 
 
+# Each chart and the one table of figures it draws.
+CHART_TABLES = {"trends": "trends", "logged": "trends", "platforms": "platforms", "isps": "isps"}
 CHARTS = {
     "trends": lambda report, charts: charts.trend_lines(
         report["trends"], trend_series(), _interval_title(report, _("Notices, removals and block orders"))

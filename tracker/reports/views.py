@@ -78,7 +78,7 @@ def figures_chart(request, name: str):
         period, group_by, interval = _chosen(request)
     except DomainError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
-    report = compose(period, group_by=group_by, interval=interval)
+    report = compose(period, group_by=group_by, interval=interval, tables=(tables.CHART_TABLES[name],))
     response = HttpResponse(drawing(report, charts), content_type="image/svg+xml; charset=utf-8")
     response["Content-Security-Policy"] = SVG_POLICY
     response["Cache-Control"] = "private, max-age=60"
@@ -93,11 +93,11 @@ def figures_export(request, table: str, extension: str):
         period, group_by, interval = _chosen(request)
     except DomainError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
-    report = compose(period, group_by=group_by, interval=interval)
     stem = f"figures-{period.first_day}-{period.last_day}"
     if extension == "json":
         if table != "all":
             raise Http404("the JSON export holds every table: figures/all.json")
+        report = compose(period, group_by=group_by, interval=interval)
         response = HttpResponse(
             json.dumps(report, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
             content_type="application/json; charset=utf-8",
@@ -105,7 +105,7 @@ def figures_export(request, table: str, extension: str):
         response["Content-Disposition"] = f'attachment; filename="{stem}.json"'
         return response
     shaped = tables.CSV_TABLES.get(table)
-    if shaped is None:
+    if shaped is None or extension != "csv":
         raise Http404("no such table")
-    header, rows = shaped(report)
+    header, rows = shaped(compose(period, group_by=group_by, interval=interval, tables=(table,)))
     return stream_csv(f"{stem}-{table}.csv", header, rows)
