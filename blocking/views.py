@@ -38,6 +38,9 @@ def order_list(request):
         orders = orders.filter(status=status)
     if kind:
         orders = orders.filter(kind=kind)
+    isp = request.GET.get("isp", "")
+    if isp.isdigit():  # the orders addressed to one ISP (the figures link here)
+        orders = orders.filter(recipients__isp_id=int(isp))
     if request.GET.get("format") == "csv":
         header = ["reference", "kind", "status", "names", "effective_at", "ends_at", "case"]
         rows = (

@@ -133,3 +133,14 @@ def test_the_case_timeline_shows_the_order_life(supervisor, make_user):
         f"block order {order.reference} approved",
         f"block order {order.reference} issued and in force",
     ]
+
+
+def test_the_order_list_shows_one_isps_orders(client, supervisor, make_user):
+    """The figures' ISP table links each ISP's orders here."""
+    bound, other = ISPFactory(), ISPFactory()
+    order = order_in_force(proposer=make_user("supervisor"), approver=make_user("supervisor"))
+    client.force_login(supervisor)
+    page = client.get(f"/blocking/orders/?isp={bound.pk}").content.decode()
+    assert order.reference in page and f'name="isp" value="{bound.pk}"' in page
+    assert order.reference not in client.get(f"/blocking/orders/?isp={other.pk + 1000}").content.decode()
+    assert client.get("/blocking/orders/?isp=nonsense").status_code == 200

@@ -77,6 +77,8 @@ def test_a_report_drafted_approved_read_and_downloaded(page, login, tmp_path):
     page.context.clear_cookies()
     login(approver)
     page.goto("/figures/reports/")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
     page.locator("#reports a").first.click()
     page.click("#report-approve")
     page.wait_for_selector("#report-editions")
