@@ -302,13 +302,15 @@ def checks_of(item: FlaggedItem):
     )
 
 
-def recheck_figures(*, since=None) -> dict:
+def recheck_figures(*, since=None, until=None) -> dict:
     """How far platforms' answers hold: the share of "removed"/"restricted" answers that checks confirmed, the
     median time from the notice to the first confirming check, and re-uploads (items found still there after a
     check had found them gone)."""
     answers = NoticeItem.objects.filter(outcome__in=NoticeItem.RESOLVED)
     if since is not None:
         answers = answers.filter(outcome_at__gte=since)
+    if until is not None:
+        answers = answers.filter(outcome_at__lt=until)
     total = answers.count()
     confirmed = answers.filter(borne_out=True).count()
     firsts = (
@@ -329,6 +331,8 @@ def recheck_figures(*, since=None) -> dict:
     back = ContentCheck.objects.filter(outcome=Outcome.PRESENT).filter(Exists(earlier_confirmation))
     if since is not None:
         back = back.filter(checked_at__gte=since)
+    if until is not None:
+        back = back.filter(checked_at__lt=until)
     return {
         "answers": total,
         "confirmed": confirmed,

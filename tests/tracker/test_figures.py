@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
-from notices.models import Notice
+from notices.models import Notice, NoticeItem
 from tests.factories import FlaggedItemFactory
 from tests.factories_figures import HOUR, JAKARTA, NOW, Q4, at
 from tracker.core.errors import DomainError
@@ -127,3 +127,15 @@ def test_compose_holds_every_table(quarter):
     assert report["period"] == {"from": Q4.first_day, "to": Q4.last_day, "time_zone": "Asia/Jakarta"}
     assert {row["key"] for row in report["platforms"]} == {"telegram", "other"}
     assert timezone.is_aware(report["computed_at"])
+
+
+def test_recheck_figures_of_the_period(quarter):
+    """Of the four removals answered in the quarter, re-checks confirmed two and found one still there."""
+    removed = list(NoticeItem.objects.filter(outcome__in=NoticeItem.RESOLVED).order_by("outcome_at"))
+    assert len(removed) == 4
+    NoticeItem.objects.filter(pk__in=[removed[0].pk, removed[1].pk]).update(borne_out=True)
+    NoticeItem.objects.filter(pk=removed[2].pk).update(borne_out=False)
+    found = figures.recheck_figures(Q4)
+    assert (found["answers"], found["confirmed"], found["not_borne_out"]) == (4, 2, 1)
+    assert found["confirmed_share"] == 0.5 and found["reuploads"] == 0
+    assert compose(Q4)["rechecks"] == found

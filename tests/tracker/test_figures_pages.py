@@ -37,6 +37,7 @@ def test_the_page_shows_each_table_with_links_to_the_records_behind(reader, quar
     assert f'<a href="/blocking/orders/?isp={quarter["isp_y"].pk}">2</a>' in isp
     assert "ISP Y" in isp and "(0 / 1)" in isp  # one acknowledgement due, the lifted order's not counted
     assert 'href="/items/?status=new"' in page
+    assert re.search(r'id="recheck-confirmed">0%.*?\(0 / 4\)', page, re.S)  # nothing re-checked yet
     for chart in ("platforms", "isps", "trends", "logged"):
         assert f'src="/figures/charts/{chart}.svg?from=2026-10-01&amp;to=2026-12-31&amp;group=platform' in page
     assert page.count('alt="') >= 4

@@ -128,6 +128,15 @@ class PeriodSerializer(serializers.Serializer):
         return fields
 
 
+class RecheckFiguresSerializer(serializers.Serializer):
+    answers = serializers.IntegerField(help_text="items the platforms said they removed or restricted in the period")
+    confirmed = serializers.IntegerField(help_text="of those, found gone or restricted when checked again")
+    not_borne_out = serializers.IntegerField(help_text="found still there")
+    confirmed_share = Share(allow_null=True)
+    median_seconds_to_confirmed_removal = Seconds(allow_null=True, help_text="from the notice to the first check")
+    reuploads = serializers.IntegerField(help_text="items found back after a check had found them gone")
+
+
 class FiguresSerializer(serializers.Serializer):
     period = PeriodSerializer()
     computed_at = serializers.DateTimeField()
@@ -137,6 +146,7 @@ class FiguresSerializer(serializers.Serializer):
     isps = ISPFiguresSerializer(many=True)
     work = WorkFiguresSerializer()
     trends = TrendSerializer(many=True)
+    rechecks = RecheckFiguresSerializer()
 
 
 class FiguresView(APIView):

@@ -21,7 +21,7 @@ def choice(params, name: str, allowed, default: str) -> str:
     return value
 
 
-TABLES = ("platforms", "isps", "work", "trends")
+TABLES = ("platforms", "isps", "work", "trends", "rechecks")
 
 
 def compose(
@@ -35,6 +35,7 @@ def compose(
         "isps": lambda: figures.isp_figures(period, now=now),
         "work": lambda: figures.work_figures(period, now=now),
         "trends": lambda: figures.trends(period, interval),
+        "rechecks": lambda: figures.recheck_figures(period),
     }
     return {
         "period": {"from": period.first_day, "to": period.last_day, "time_zone": period.zone.key},

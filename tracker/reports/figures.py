@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from blocking.models import ISP, BlockOrder, ComplianceAlert, ComplianceCheck, OrderRecipient
+from notices import rechecks
 from notices.models import Notice, NoticeItem, Rebuttal, Sanction
 from platforms.models import Platform
 from tracker.imports.models import ItemImport
@@ -390,3 +391,8 @@ def _as_date(value, period: Period) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value, period.zone).date() if timezone.is_aware(value) else value.date()
     return value
+
+
+def recheck_figures(period: Period) -> dict:
+    """How far the platforms' "removed" answers of the period held when the tracker looked again."""
+    return rechecks.recheck_figures(since=period.start, until=period.end)

@@ -47,11 +47,14 @@ def _work_rows(report: dict) -> tuple[list[str], list[list]]:
         ["unverified_backlog_median_age_seconds", "", "", work["backlog_median_age"]],
     ]
     rows += [[f"imports_{name}", "", "", value] for name, value in work["imports"].items()]
+    rows += [[f"rechecks_{name}", "", "", value] for name, value in report.get("rechecks", {}).items()]
     rows += [["open_notices", row["owner"], "", row["open"]] for row in work["open_notices"]]
     rows += [["overdue_notices", row["owner"], "", row["overdue"]] for row in work["open_notices"]]
     return ["figure", "key", "label", "value"], rows
 
 
+# The figures each CSV table is made of, where that is more than its own.
+CSV_NEEDS = {"work": ("work", "rechecks")}
 CSV_TABLES = {
     "platforms": lambda report: _rows(report["platforms"], PLATFORM_COLUMNS),
     "isps": lambda report: _rows(report["isps"], ISP_COLUMNS),

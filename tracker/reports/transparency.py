@@ -52,6 +52,7 @@ def public_contents(period: Period) -> dict:
         "work": {key: work[key] for key in ("logged", "by_source", "by_category", "backlog", "imports")},
         "interval": interval,
         "trends": figures.trends(period, interval),
+        "rechecks": figures.recheck_figures(period),
         "orders_in_force": _orders_in_force(period),
         "lifts": _lifts(period),
         "advisories_in_force": _advisories(period),

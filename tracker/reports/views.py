@@ -107,5 +107,6 @@ def figures_export(request, table: str, extension: str):
     shaped = tables.CSV_TABLES.get(table)
     if shaped is None or extension != "csv":
         raise Http404("no such table")
-    header, rows = shaped(compose(period, group_by=group_by, interval=interval, tables=(table,)))
+    needs = tables.CSV_NEEDS.get(table, (table,))
+    header, rows = shaped(compose(period, group_by=group_by, interval=interval, tables=needs))
     return stream_csv(f"{stem}-{table}.csv", header, rows)
