@@ -1,5 +1,6 @@
 """UI of block orders, the blocklist and the ISP registry. ISP accounts use the API, not these pages."""
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -39,8 +40,16 @@ def order_list(request):
     if kind:
         orders = orders.filter(kind=kind)
     isp = request.GET.get("isp", "")
-    if isp.isdigit():  # the orders addressed to one ISP (the figures link here)
+    if isp.isdigit():  # the orders addressed to one ISP (the figures link here, with the period's days)
         orders = orders.filter(recipients__isp_id=int(isp))
+    for name, lookup in (("issued_after", "issued_at__date__gte"), ("issued_before", "issued_at__date__lte")):
+        value = request.GET.get(name, "")
+        if not value:
+            continue
+        try:
+            orders = orders.filter(**{lookup: date.fromisoformat(value)})
+        except ValueError:
+            messages.error(request, _("Not a date (YYYY-MM-DD): %(value)s") % {"value": value[:40]})
     if request.GET.get("format") == "csv":
         header = ["reference", "kind", "status", "names", "effective_at", "ends_at", "case"]
         rows = (

@@ -144,3 +144,9 @@ def test_the_order_list_shows_one_isps_orders(client, supervisor, make_user):
     assert order.reference in page and f'name="isp" value="{bound.pk}"' in page
     assert order.reference not in client.get(f"/blocking/orders/?isp={other.pk + 1000}").content.decode()
     assert client.get("/blocking/orders/?isp=nonsense").status_code == 200
+    today = timezone.localdate().isoformat()
+    assert order.reference in client.get(f"/blocking/orders/?isp={bound.pk}&issued_after={today}").content.decode()
+    later = client.get(f"/blocking/orders/?isp={bound.pk}&issued_after=2999-01-01").content.decode()
+    assert order.reference not in later and 'name="issued_after" value="2999-01-01"' in later
+    refused = client.get("/blocking/orders/?issued_before=someday").content.decode()
+    assert "Not a date (YYYY-MM-DD): someday" in refused

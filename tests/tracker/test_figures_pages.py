@@ -34,7 +34,8 @@ def test_the_page_shows_each_table_with_links_to_the_records_behind(reader, quar
     assert "18 hours" in row  # the median time to answer
     assert '<a href="/notices/?platform=telegram&amp;overdue=true">1</a>' in row
     isp = re.search(rf'<tr data-key="{quarter["isp_y"].pk}">(.*?)</tr>', page, re.S).group(1)
-    assert f'<a href="/blocking/orders/?isp={quarter["isp_y"].pk}">2</a>' in isp
+    orders = f"/blocking/orders/?isp={quarter['isp_y'].pk}&amp;issued_after=2026-10-01&amp;issued_before=2026-12-31"
+    assert f'<a href="{orders}">2</a>' in isp
     assert "ISP Y" in isp and "(0 / 1)" in isp  # one acknowledgement due, the lifted order's not counted
     assert 'href="/items/?status=new"' in page
     assert re.search(r'id="recheck-confirmed">0%.*?\(0 / 4\)', page, re.S)  # nothing re-checked yet

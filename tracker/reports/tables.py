@@ -134,5 +134,10 @@ def links(report: dict, period: Period) -> dict:
         "logged": _list("items-list", **logged),
         "backlog": _list("items-list", status="new"),
         "orders": _list("blocking-order-list", kind="block"),
-        "isps": {row["key"]: _list("blocking-order-list", isp=row["key"]) for row in report["isps"]},
+        "isps": {
+            row["key"]: _list(
+                "blocking-order-list", isp=row["key"], issued_after=days["from"], issued_before=days["to"]
+            )
+            for row in report["isps"]
+        },
     }
