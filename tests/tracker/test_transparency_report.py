@@ -147,3 +147,22 @@ def test_the_api_drafts_and_approves(api_client, world, make_user):
 def test_isps_read_no_reports(client, world):
     client.force_login(isp_user(ISPFactory()))
     assert client.get("/figures/reports/").status_code == 403
+
+
+def test_pages_refuse_other_roles_and_bad_dates_clearly(client, quarter, make_user):
+    """Found in review: a refusal raised in the service was a 500 on the page."""
+    for role in ("analyst", "liaison_officer", "auditor", "administrator"):
+        client.force_login(make_user(role, is_staff=role == "administrator"))
+        assert (
+            client.post(
+                "/figures/reports/new/", {"from": "2026-10-01", "to": "2026-10-02", "language": "en"}
+            ).status_code
+            == 403
+        )
+    drafter = make_user("supervisor")
+    client.force_login(drafter)
+    response = client.post("/figures/reports/new/", {"from": "bad", "to": "2026-10-02", "language": "en"}, follow=True)
+    assert response.status_code == 200 and "Not a date (YYYY-MM-DD): bad" in response.content.decode()
+    report = transparency.draft_report(actor=drafter, period=DONE, language="en")
+    assert client.post(f"/figures/reports/{report.pk}/approve/").status_code == 403  # not one's own
+    assert TransparencyReport.objects.get(pk=report.pk).status == "draft"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ def report_list(request):
 
 
 @login_required
+@permission_required("reports.add_transparencyreport", raise_exception=True)
 @require_POST
 def report_draft(request):
     try:
@@ -43,7 +45,7 @@ def report_draft(request):
         report = transparency.draft_report(actor=request.user, period=period, language=request.POST.get("language", ""))
     except DomainError as error:
         if error.status_code == 403:
-            raise
+            raise PermissionDenied(error.message) from error
         messages.error(request, error.message)
         return redirect("figures-reports")
     messages.success(request, _("Report drafted: another supervisor approves it before it is published."))
@@ -64,14 +66,15 @@ def report_detail(request, pk: int):
 
 
 @login_required
+@permission_required("reports.approve_transparencyreport", raise_exception=True)
 @require_POST
 def report_approve(request, pk: int):
     report = get_object_or_404(TransparencyReport, pk=pk)
     try:
         transparency.approve_report(actor=request.user, report=report)
     except DomainError as error:
-        if error.status_code == 403:
-            raise
+        if error.status_code == 403:  # the drafter approving their own report
+            raise PermissionDenied(error.message) from error
         messages.error(request, error.message)
     else:
         messages.success(request, _("Report approved and published."))
