@@ -64,6 +64,36 @@ def order_letter(order: BlockOrder, recipient: OrderRecipient | None = None) -> 
     )
 
 
+def resumption_letter(lift: BlockOrder, block: BlockOrder, recipient: OrderRecipient, names: list[str]) -> pdf.Letter:
+    """The letter that goes with "block resumes": a lift for some days has ended, so `recipient`'s ISP blocks
+    `names` again under `block`, now; in the lift's deadline zone, signed by whoever approved the lift."""
+    in_zone = order_zone(lift, recipient)
+    opening = _(
+        "Lift order %(lift)s held until the time stated and has ended. Block order %(block)s is in force again "
+        "for you: you are instructed to block again, in your DNS resolvers, the DNS names listed below, now."
+    ) % {"lift": lift.reference, "block": block.reference}
+    return pdf.Letter(
+        reference=lift.reference,
+        title=_("Block resumes: %(block)s") % {"block": block.reference},
+        dated=lift.ends_at,
+        addressee=_addressee(lift, recipient),
+        opening=opening,
+        legal_basis=block.legal_basis,
+        items_heading=_("DNS names (%(count)d)") % {"count": len(names)},
+        items=names,
+        deadlines=[(_("Lift ended"), pdf.deadline_in_words(lift.ends_at, in_zone))],
+        notes=[_("Justification: %(text)s") % {"text": block.justification}],
+        signer_name=lift.approved_by.display_name if lift.approved_by else "",
+        signer_role=_("Supervisor, approving the lift for some days") if lift.approved_by else "",
+        signed_at=lift.approved_at,
+    )
+
+
+def resumption_letter_pdf(lift: BlockOrder, block: BlockOrder, recipient: OrderRecipient, names: list[str]) -> bytes:
+    letter = resumption_letter(lift, block, recipient, names)
+    return pdf.letter_pdf(letter, in_zone=order_zone(lift, recipient))
+
+
 def _addressee(order: BlockOrder, recipient: OrderRecipient | None) -> list[str]:
     if recipient is not None:
         isp = recipient.isp

@@ -58,7 +58,8 @@ def create_resumption_deliveries(
     lift: BlockOrder, block: BlockOrder, recipients: list[OrderRecipient], regained: dict, *, now: datetime
 ) -> list[int]:
     """A lift for some days has ended: each ISP it was issued to is told, like an order, which names it must
-    block again under `block`; in the transaction that ends the lift. `regained`: ISP id -> names."""
+    block again under `block`, with its letter (PDF); in the transaction that ends the lift. `regained`: ISP id ->
+    names."""
     ids = []
     for recipient in recipients:
         names = sorted(str(name) for name in regained.get(recipient.isp_id, ()))
@@ -71,7 +72,14 @@ def create_resumption_deliveries(
             subject=f"[{lift.reference}] Block resumes under {block.reference}: {len(names)} DNS names",
             body=render_to_string("blocking/email/resumption.txt", context),
             to=[recipient.isp.contact_email],
-            attachments=[(f"{block.reference}-resumed-names.txt", "\n".join(names) + "\n", "text/plain")],
+            attachments=[
+                (
+                    pdf.letter_filename(f"{lift.reference}-resumes-{block.reference}"),
+                    letters.resumption_letter_pdf(lift, block, recipient, names),
+                    "application/pdf",
+                ),
+                (f"{block.reference}-resumed-names.txt", "\n".join(names) + "\n", "text/plain"),
+            ],
             now=now,
         )
     return ids

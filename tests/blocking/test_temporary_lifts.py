@@ -2,11 +2,14 @@
 like an order, audits it, and the blocklist versions record both the lift and the resumption."""
 
 from datetime import timedelta
+from email import message_from_bytes
+from io import BytesIO
 
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from pypdf import PdfReader
 
 from blocking import exports, services
 from blocking.models import BlocklistVersion, BlockOrder, OrderRecipient
@@ -93,6 +96,13 @@ def test_a_lift_for_some_days_for_one_isp_ends_and_that_isp_blocks_the_names_aga
     assert mail.recipient == "noc@telkom.example" and mail.kind == Delivery.Kind.ISP_ORDER
     message = bytes(mail.raw_message).decode()
     assert f"Block resumes under {block.reference}: 1 DNS names" in message and "a.example.com" in message
+    # The letter goes with it, as with every order: a PDF naming both orders and only the names regained.
+    (letter,) = [p for p in message_from_bytes(bytes(mail.raw_message)).walk() if p.get_content_type().endswith("pdf")]
+    assert letter.get_filename() == f"{lift.reference}-resumes-{block.reference}.pdf"
+    pages = PdfReader(BytesIO(letter.get_payload(decode=True))).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    assert f"Block resumes: {block.reference}" in text and lift.reference in text and "Telkom" in text
+    assert "a.example.com" in text and "b.example.com" not in text and "DNS names (1)" in text
     resumed = AuditEntry.objects.get(object_id=str(block.pk), reason__startswith="blocked again after")
     assert lift.reference in resumed.reason and resumed.actor_label == "blocking sweep"
 

@@ -5,6 +5,7 @@ member of staff and lists no item's address; the PDF, turned back into text, hol
 import hashlib
 import io
 import json
+import re
 
 import pytest
 import time_machine
@@ -166,3 +167,27 @@ def test_pages_refuse_other_roles_and_bad_dates_clearly(client, quarter, make_us
     report = transparency.draft_report(actor=drafter, period=DONE, language="en")
     assert client.post(f"/figures/reports/{report.pk}/approve/").status_code == 403  # not one's own
     assert TransparencyReport.objects.get(pk=report.pk).status == "draft"
+
+
+def embedded_fonts(data: bytes) -> set[str]:
+    fonts = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    return fonts
+
+
+def test_names_in_chinese_script_print_in_a_font_that_has_them(world, make_user):
+    """A platform or ISP named in Chinese script prints as itself: the CJK font installed with the system is
+    embedded (nothing fetched), and the PDF's text reads back the same characters."""
+    world["telegram"].name = "Telegram 电报"
+    world["telegram"].save(update_fields=["name"])
+    world["isp_x"].name = "ISP X 电信"
+    world["isp_x"].save(update_fields=["name"])
+    report = transparency.draft_report(actor=make_user("supervisor"), period=DONE, language="en")
+    approved = transparency.approve_report(actor=make_user("supervisor"), report=report)
+    data = bytes(approved.published_pdf)
+    # Chinese script may wrap between any two characters in a narrow cell: read the wrapped name back whole.
+    text = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", pdf_text(data))
+    assert "Telegram 电报 3 5 60% 40%" in text and "ISP X 电信 3 50% 0% 67%" in text
+    assert any("CJK" in font for font in embedded_fonts(data)), embedded_fonts(data)
