@@ -194,7 +194,12 @@ def running_celery_worker():
     from tracker.conf.celery import app
 
     node = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "CELERY_MAIL_QUEUE": settings.CELERY_MAIL_QUEUE,
+    }
     log = open(Path(settings.VAR_DIR) / f"{node}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
@@ -209,7 +214,7 @@ def running_celery_worker():
             "--hostname",
             node,
             "--queues",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
+            f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_MAIL_QUEUE}",
             "--without-gossip",
             "--without-mingle",
             "--loglevel",

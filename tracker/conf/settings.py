@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -154,6 +155,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="tracker")
+# Outgoing email has a queue of its own, which every worker consumes beside the default one (taking from each in
+# turn), so a batch's emails go out while later batches of lapses are still being worked, not after all of them.
+CELERY_MAIL_QUEUE = env("CELERY_MAIL_QUEUE", default=f"{CELERY_TASK_DEFAULT_QUEUE}.mail")
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_MAIL_QUEUE)
+]
+CELERY_TASK_ROUTES = {
+    "notices.send_delivery": {"queue": CELERY_MAIL_QUEUE},
+    "notices.send_deliveries": {"queue": CELERY_MAIL_QUEUE},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
