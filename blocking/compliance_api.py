@@ -13,6 +13,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tracker.core.filters import FilterSet
+
 from . import compliance
 from .api_common import signed_in_with
 from .models import ISP, BlockOrder, ComplianceAlert, ComplianceCheck
@@ -101,7 +103,7 @@ class OrderComplianceCheckView(APIView):
         return Response(CheckQueuedSerializer({"queued": queued}).data, status=status.HTTP_202_ACCEPTED)
 
 
-class AlertFilter(django_filters.FilterSet):
+class AlertFilter(FilterSet):
     order = django_filters.NumberFilter(field_name="recipient__order_id", label=_("block order id"))
     isp = django_filters.ModelChoiceFilter(queryset=ISP.objects.all(), field_name="recipient__isp", label=_("ISP id"))
     problem = django_filters.ChoiceFilter(choices=ComplianceAlert.Problem.choices, label=_("problem"))

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from notices.models import Notice
 from platforms.models import Platform
+from tracker.core.filters import FilterSet
 from tracker.core.inputs import InputSerializer
 from tracker.core.rest import validated
 
@@ -25,7 +26,7 @@ from .api_common import signed_in_with
 from .models import ISP, BlockOrder, BlockProposal
 
 
-class ProposalFilter(django_filters.FilterSet):
+class ProposalFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=BlockProposal.Status.choices, label=_("status"))
     platform = django_filters.ModelChoiceFilter(
         queryset=Platform.objects.all(), field_name="case__platform", to_field_name="slug", label=_("platform slug")

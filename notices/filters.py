@@ -6,12 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
-from tracker.core.filters import PickedDate
+from tracker.core.filters import FilterSet, PickedDate
 
 from .models import EscalationStep, Notice, Notification, Sanction
 
 
-class NoticeFilter(django_filters.FilterSet):
+class NoticeFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=Notice.Status.choices, label=_("status"))
     platform = django_filters.ModelChoiceFilter(
         queryset=Platform.objects.all(), field_name="case__platform", to_field_name="slug", label=_("platform")
@@ -46,7 +46,7 @@ class NoticeFilter(django_filters.FilterSet):
         return queryset.filter(Q(reference__icontains=value) | Q(subject__icontains=value))
 
 
-class SanctionFilter(django_filters.FilterSet):
+class SanctionFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=Sanction.State.choices, label=_("state"))
     case = django_filters.NumberFilter(field_name="case_id", label=_("case number"))
 
@@ -55,7 +55,7 @@ class SanctionFilter(django_filters.FilterSet):
         fields = []
 
 
-class NotificationFilter(django_filters.FilterSet):
+class NotificationFilter(FilterSet):
     unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label=_("unread"))
     kind = django_filters.ChoiceFilter(choices=Notification.Kind.choices, label=_("kind"))
 

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from tracker.core.filters import FilterSet
 from tracker.core.inputs import InputSerializer
 
 from . import services
@@ -20,7 +21,7 @@ from .models import AdvisoryReason, GovernmentAdvisory, Platform, PlatformContac
 # --- filters (the UI lists use them too) ---------------------------------------------------------
 
 
-class PlatformFilter(django_filters.FilterSet):
+class PlatformFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_text", help_text="name, operator or host contains")
     country = django_filters.CharFilter(field_name="home_country", lookup_expr="iexact")
     url_rules = django_filters.ChoiceFilter(choices=UrlRules.choices)
@@ -37,7 +38,7 @@ class PlatformFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(operator_legal_name__icontains=value) | Q(pk__in=hosts))
 
 
-class AdvisoryFilter(django_filters.FilterSet):
+class AdvisoryFilter(FilterSet):
     country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
     measure = django_filters.ChoiceFilter(choices=GovernmentAdvisory.Measure.choices)
     status = django_filters.ChoiceFilter(choices=GovernmentAdvisory.Status.choices)

@@ -86,6 +86,14 @@ def _each_test_starts_in_the_default_language():
 
 
 @pytest.fixture(autouse=True)
+def _lists_count_afresh():
+    """A large list's estimated count is kept a minute in the process; each test's tables are its own."""
+    from tracker.core.keyset import forget_estimates
+
+    forget_estimates()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """A transactional test's flush empties every table, seeded reference data included: seed it again.
 

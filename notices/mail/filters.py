@@ -5,10 +5,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from notices.models import InboundMail
-from tracker.core.filters import PickedDate
+from tracker.core.filters import FilterSet, PickedDate
 
 
-class InboundMailFilter(django_filters.FilterSet):
+class InboundMailFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=InboundMail.State.choices, label=_("state"))
     kind = django_filters.ChoiceFilter(choices=InboundMail.Kind.choices, label=_("kind"))
     source = django_filters.ChoiceFilter(choices=InboundMail.Source.choices, label=_("source"))

@@ -3,6 +3,7 @@ while small and estimated ("about") when large, orderings limited to indexed col
 
 import datetime as dt
 import io
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -315,3 +316,38 @@ def test_the_pages_after_the_first_carry_its_count_instead_of_counting_again(api
     # another filter with the same cursor is counted afresh, not given the first list's count
     refiltered = api_client.get(first["next"] + "&status=closed").json()
     assert refiltered["count"] == 0
+
+
+def test_a_list_that_fits_on_its_first_page_is_not_counted_again(api_client, analyst, django_assert_num_queries):
+    _items(analyst, 3)
+    api_client.force_authenticate(analyst)
+    api_client.get("/api/v1/items/")  # the account's permissions, read once
+    with django_assert_num_queries(1):  # the items only: all of them are on the page
+        body = api_client.get("/api/v1/items/").json()
+    assert (body["count"], body["count_is_estimate"], body["next"]) == (3, False, None)
+
+
+def test_a_large_lists_estimate_is_kept_a_minute_and_a_small_one_is_always_counted(api_client, analyst, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("estimates are PostgreSQL's planner's; other databases count exactly")
+    monkeypatch.setattr(keyset, "EXACT_COUNT_LIMIT", 5)
+    _items(analyst, 12)
+    _items(analyst, 4, status="verified")
+    api_client.force_authenticate(analyst)
+
+    def counting_statements(params):
+        with CaptureQueriesContext(connection) as captured:
+            body = api_client.get("/api/v1/items/", {"page_size": 2, **params}).json()
+        sql = [query["sql"].upper() for query in captured]
+        return body, [statement for statement in sql if "COUNT(" in statement or statement.startswith("EXPLAIN")]
+
+    first, counted = counting_statements({})
+    assert first["count_is_estimate"] is True and len(counted) == 2  # a bounded count, then the estimate
+    again, counted = counting_statements({})
+    assert (again["count"], again["count_is_estimate"], counted) == (first["count"], True, [])
+    small, counted = counting_statements({"status": "verified"})  # another list: counted, exactly
+    assert (small["count"], small["count_is_estimate"], len(counted)) == (4, False, 1)
+    assert len(counting_statements({"status": "verified"})[1]) == 1  # and counted again each time
+    for digest, (_expires, total) in list(keyset._estimates.items()):
+        keyset._estimates[digest] = (time.monotonic() - 1, total)  # a minute on
+    assert len(counting_statements({})[1]) == 2  # estimated afresh

@@ -185,5 +185,5 @@ def test_the_platform_api_runs_the_same_queries_however_many_rows(
         PlatformHostFactory(platform=platform)
         PlatformContactFactory(platform=platform)
     api_client.force_authenticate(analyst)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         assert len(api_client.get("/api/v1/platforms/").json()["results"]) == count

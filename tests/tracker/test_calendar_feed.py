@@ -110,5 +110,5 @@ def test_the_feed_reads_its_events_in_a_fixed_number_of_queries(client, liaison_
             sending.send_notice(case=case_with_items(count=1)[0], actor=liaison_officer)
         _feed, secret = feeds.issue_feed(user=liaison_officer)
         client.get(address_of(secret))
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(5):
             client.get(address_of(secret))

@@ -85,7 +85,7 @@ def test_the_item_list_costs_the_same_queries_for_more_items(api_client, analyst
     api_client.force_authenticate(analyst)
     FlaggedItemFactory.create_batch(3)
     api_client.get("/api/v1/items/")  # the first request also loads the user's permissions
-    with django_assert_num_queries(2) as small:
+    with django_assert_num_queries(1) as small:  # the page; a list that fits on it is not counted
         api_client.get("/api/v1/items/")
     FlaggedItemFactory.create_batch(20)
     with django_assert_num_queries(len(small.captured_queries)):

@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
 from tracker.cases.models import Case
-from tracker.core.filters import PickedDate
+from tracker.core.filters import FilterSet, PickedDate
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     platform = django_filters.ModelChoiceFilter(
         queryset=Platform.objects.all(), field_name="platform", to_field_name="slug", label=_("platform")
     )

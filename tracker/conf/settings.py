@@ -93,7 +93,7 @@ MIDDLEWARE = [
 # django-axes counts failed sign-ins per account and, separately, per address: AXES_FAILURE_LIMIT in a row lock
 # that account or address out until AXES_COOLOFF_MINUTES pass or an administrator lifts it
 # (`manage.py axes_reset_username NAME`). A success clears the account's count.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "tracker.accounts.backends.ModelBackendInOneQuery"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

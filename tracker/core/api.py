@@ -5,7 +5,7 @@ from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tracker.core.filters import PickedDateTime
+from tracker.core.filters import FilterSet, PickedDateTime
 from tracker.core.inputs import RefuseUnknownFields
 from tracker.core.models import AuditEntry, User
 
@@ -64,7 +64,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         return f"{entry.content_type.app_label}.{entry.content_type.model}"
 
 
-class AuditEntryFilter(django_filters.FilterSet):
+class AuditEntryFilter(FilterSet):
     at_after = PickedDateTime(field_name="at", lookup_expr="gte")
     at_before = PickedDateTime(field_name="at", lookup_expr="lt")
     model = django_filters.CharFilter(method="filter_model", help_text="app_label.model, e.g. tracker.flaggeditem")

@@ -9,6 +9,7 @@ the whole table.
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,8 +229,12 @@ def keyset_page(queryset, *, page_size: int, cursor: str | None = None, ordering
     counted = None
     if count:
         digest = _list_digest(queryset)
-        reusable = carried is not None and carried.of == digest
-        counted = carried if reusable else _Count(*count_rows(queryset), of=digest)
+        if carried is not None and carried.of == digest:
+            counted = carried
+        elif position is None and not more and len(rows) <= EXACT_COUNT_LIMIT:  # the whole list is on this page
+            counted = _Count(len(rows), False, digest)
+        else:
+            counted = _Count(*_count_of_list(queryset, digest), of=digest)
     return KeysetPage(
         object_list=rows,
         ordering=ordering,
@@ -242,6 +247,30 @@ def keyset_page(queryset, *, page_size: int, cursor: str | None = None, ordering
         count=counted.total if counted else None,
         count_is_estimate=counted.estimated if counted else False,
     )
+
+
+# A large list's estimate is kept this long in each process, so that its first page is not counted again on
+# every request (two statements); a small list is always counted exactly.
+ESTIMATE_SECONDS = 60
+_estimates: dict[str, tuple[float, int]] = {}
+
+
+def _count_of_list(queryset, digest: str) -> tuple[int, bool]:
+    now = time.monotonic()
+    kept = _estimates.get(digest)
+    if kept is not None and kept[0] > now:
+        return kept[1], True
+    total, estimated = count_rows(queryset)
+    if estimated:
+        if len(_estimates) >= 1000:
+            _estimates.clear()
+        _estimates[digest] = (now + ESTIMATE_SECONDS, total)
+    return total, estimated
+
+
+def forget_estimates() -> None:
+    """Drop the kept estimates (tests whose tables change size under the same list)."""
+    _estimates.clear()
 
 
 def count_rows(queryset, *, limit: int | None = None) -> tuple[int, bool]:

@@ -149,9 +149,9 @@ class FlaggedItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def list(self, request, *args, **kwargs):
         # Plain rows, not model instances through the serializer: the same JSON at near the bare query's
         # cost (tests/bench/test_list_bench.py).
-        self.page_values, shape = values_reader(FlaggedItemSerializer)
+        self.page_values, shape_rows = values_reader(FlaggedItemSerializer)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([shape(row) for row in page])
+        return self.get_paginated_response(shape_rows(page))
 
     @extend_schema(request=LogItemSerializer, responses={201: FlaggedItemSerializer, 200: FlaggedItemSerializer})
     def create(self, request):

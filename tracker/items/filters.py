@@ -4,12 +4,12 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
-from tracker.core.filters import PickedDate
+from tracker.core.filters import FilterSet, PickedDate
 from tracker.items.models import Category, FlaggedItem
 from tracker.items.services import text_matches
 
 
-class FlaggedItemFilter(django_filters.FilterSet):
+class FlaggedItemFilter(FilterSet):
     platform = django_filters.ModelChoiceFilter(
         queryset=Platform.objects.all(), field_name="platform", to_field_name="slug", label=_("platform")
     )

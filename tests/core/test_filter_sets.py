@@ -1,0 +1,39 @@
+"""Filter sets copy their declared filters shallowly for each request: the same answers, nothing shared."""
+
+import pytest
+from django.http import QueryDict
+
+from tests.factories import CaseFactory, FlaggedItemFactory
+from tracker.cases.models import CaseItem
+from tracker.items.filters import FlaggedItemFilter
+from tracker.items.models import FlaggedItem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_filter_set_has_filters_of_its_own_and_answers_as_before():
+    new = FlaggedItemFactory(canonical="https://t.me/first_channel", status=FlaggedItem.Status.NEW)
+    FlaggedItemFactory(canonical="https://t.me/second_channel", status=FlaggedItem.Status.VERIFIED)
+    in_case = FlaggedItemFactory(canonical="https://t.me/third_channel")
+    case = CaseFactory(platform=in_case.platform)
+    CaseItem.objects.create(case=case, item=in_case, added_by=case.owner)
+
+    def found(query: str) -> set[int]:
+        filterset = FlaggedItemFilter(QueryDict(query), FlaggedItem.objects.all())
+        assert filterset.is_valid(), filterset.errors
+        return set(filterset.qs.values_list("pk", flat=True))
+
+    assert found("status=new") == set(FlaggedItem.objects.filter(status="new").values_list("pk", flat=True))
+    assert new.pk in found("q=first_channel") and found("q=first_channel") <= {new.pk}
+    assert found(f"case={case.pk}") == {in_case.pk}  # a filter by method, bound to its own copy
+    assert found(f"platform={new.platform.slug}") == {new.pk}
+
+    one, two = (FlaggedItemFilter(QueryDict(""), FlaggedItem.objects.all()) for _ in range(2))
+    for name, declared in FlaggedItemFilter.base_filters.items():
+        assert one.filters[name] is not declared and one.filters[name] is not two.filters[name]
+        assert one.filters[name].extra is not two.filters[name].extra is not declared.extra
+        assert one.filters[name].parent is one and not hasattr(declared, "parent")
+    assert one.filters["case"].filter.f is one.filters["case"]
+    assert one.form.fields["status"] is not two.form.fields["status"]
+    refused = FlaggedItemFilter(QueryDict("status=maybe"), FlaggedItem.objects.all())
+    assert not refused.is_valid() and "status" in refused.errors
