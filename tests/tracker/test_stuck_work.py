@@ -229,7 +229,8 @@ def worker_process(**environment):
     log = open(Path(settings.VAR_DIR) / f"{node}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tracker.conf", "worker", "--pool", "solo", "--hostname", node,
-         "--queues", f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_MAIL_QUEUE}", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+         "--queues", f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_MAIL_QUEUE}",
+         "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
         cwd=ROOT,
         env=env,
         stdout=log,
