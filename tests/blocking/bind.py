@@ -215,3 +215,95 @@ zone "test" {{ type forward; forward only; forwarders {{ 127.0.0.1 port {self.au
 
     def log(self) -> str:
         return (self.directory / "named.out").read_text()
+
+
+ROOT_ZONE = """$ORIGIN .
+@ 3600 IN SOA a.root.test. host.test. 1 3600 600 86400 300
+@ 3600 IN NS a.root.test.
+"""
+
+
+class UnboundResolver:
+    """An ISP's Unbound: examples/unbound-rpz.conf, pointed at the primary on loopback. It answers the names of
+    the tests from local authoritative zones (a stub root and "test."), as tests/blocking/test_real_resolver.py."""
+
+    def __init__(self, directory: Path, *, isp_id: int, primary_port: int):
+        self.binary = require_program("unbound", "unbound")
+        self.directory, self.port = directory, free_port()
+        self.zone = zone_transfer.zone_name(isp_id)
+        directory.mkdir()
+        (directory / "root.zone").write_text(ROOT_ZONE)
+        (directory / "test.zone").write_text(TEST_ZONE)
+        config = (EXAMPLES / "unbound-rpz.conf").read_text()
+        for example, real in (
+            ("isp-7.rpz.blocklist.invalid", self.zone),
+            ("192.0.2.53@53", f"127.0.0.1@{primary_port}"),
+            ("allow-notify: 192.0.2.53", "allow-notify: 127.0.0.1"),
+            ('"/var/lib/unbound/', f'"{directory}/'),
+            ("interface: 0.0.0.0\n  port: 53\n", f"interface: 127.0.0.1\n  port: {self.port}\n"),
+        ):
+            assert example in config, example
+            config = config.replace(example, real)
+        config = config.replace(
+            "server:\n",
+            f"""server:
+  outgoing-interface: 127.0.0.1
+  do-ip6: no
+  username: ""
+  chroot: ""
+  directory: "{directory}"
+  pidfile: "{directory / "unbound.pid"}"
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  do-not-query-localhost: no
+  local-zone: "test." nodefault
+""",
+            1,
+        )
+        config += f"""
+auth-zone:
+  name: "."
+  zonefile: "{directory / "root.zone"}"
+  for-upstream: yes
+  for-downstream: no
+  fallback-enabled: no
+auth-zone:
+  name: "test."
+  zonefile: "{directory / "test.zone"}"
+  for-upstream: yes
+  for-downstream: no
+  fallback-enabled: no
+"""
+        (directory / "unbound.conf").write_text(config)
+
+    def __enter__(self):
+        checkconf = require_program("unbound-checkconf", "unbound")
+        done = subprocess.run([checkconf, str(self.directory / "unbound.conf")], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        self.process = _start(
+            [self.binary, "-d", "-c", str(self.directory / "unbound.conf")],
+            self.directory / "unbound.out",
+            lambda: ask("open.test.", self.port).rcode() == dns.rcode.NOERROR,
+            "the ISP's Unbound",
+        )
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+    def wait_for(self, name: str, rcode, seconds: float = 15) -> float:
+        """Seconds until `name` answers `rcode`; fails the test after `seconds`."""
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            try:
+                if ask(name, self.port).rcode() == rcode:
+                    return time.monotonic() - started
+            except dns.exception.DNSException:
+                pass
+            time.sleep(0.1)
+        pytest.fail(f"{name} does not answer {dns.rcode.to_text(rcode)}: {self.log()[-3000:]}")
+
+    def log(self) -> str:
+        return (self.directory / "unbound.out").read_text()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from blocking import exports, zone_transfer
 from blocking.models import ZoneTransfer
-from tests.blocking.bind import Primary, Resolver, ask
+from tests.blocking.bind import Primary, Resolver, UnboundResolver, ask
 from tests.factories_blocking import ISPFactory, issued_lift, order_in_force
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,31 @@ def test_an_order_in_force_reaches_the_isp_resolver_by_ixfr_and_a_lift_follows(
     assert not ZoneTransfer.objects.filter(isp=other).exists()
     state = zone_transfer.zone_states([isp])[0]
     assert state.current and f"at the current serial {lift_serial}" in state.summary
+
+
+def test_an_unbound_resolver_transfers_from_its_registered_address_and_blocks_the_names(
+    settings, supervisor, make_user, tmp_path
+):
+    """Unbound does not sign transfers with TSIG: the ISP registers its address, as the README says."""
+    second = make_user("supervisor")
+    isp = ISPFactory(name="Telkom")
+    with Primary(settings, tmp_path / "primary") as primary:
+        with UnboundResolver(tmp_path / "unbound", isp_id=isp.pk, primary_port=primary.port) as unbound:
+            isp.transfer_addresses = f"127.0.0.1#{unbound.port}"
+            isp.save(update_fields=["transfer_addresses"])
+            zone_transfer.push_zones()
+            block = order_in_force(proposer=supervisor, approver=second, names="blocked.test\n*.tree.test")
+            assert zone_transfer.push_zones()[0].how == "update"
+            assert unbound.wait_for("blocked.test.", dns.rcode.NXDOMAIN) < 10
+            assert ask("www.tree.test.", unbound.port).rcode() == dns.rcode.NXDOMAIN
+            assert ask("open.test.", unbound.port).rcode() == dns.rcode.NOERROR
+
+            issued_lift(block=block, proposer=supervisor, approver=second, names="blocked.test")
+            zone_transfer.push_zones()
+            unbound.wait_for("blocked.test.", dns.rcode.NOERROR)
+            assert ask("www.tree.test.", unbound.port).rcode() == dns.rcode.NXDOMAIN
+        zone_transfer.record_transfers()
+    assert ZoneTransfer.objects.get(isp=isp, serial=exports.current_serial(), key_name="").kind == "IXFR"
 
 
 def _axfr(zone: str, port: int, keyring=None, keyname=None):
