@@ -4,6 +4,7 @@ page), the transfer log read into records, and what the order and ISP pages and 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 
 from blocking import exports, zone_transfer
 from blocking.models import BlocklistVersion, ZoneTransfer, ZoneTransferKey
@@ -145,3 +146,19 @@ def test_the_isp_page_shows_its_resolvers_at_the_current_serial(client, administ
     client.force_login(administrator)
     page = client.get(f"/blocking/isps/{isp.pk}/").content.decode()
     assert f"Telkom&#x27;s resolvers are at the current serial {serial}" in page
+
+
+def test_the_configuration_is_written_with_secrets_readable_by_the_owner_only(bind_dir, administrator, capsys):
+    isp = ISPFactory(transfer_addresses="192.0.2.7\n2001:db8::7#5353")
+    key = zone_transfer.rotate_key(isp=isp, actor=administrator)
+    call_command("write_bind_config")
+    assert "named -f -c" in capsys.readouterr().out
+    conf = (bind_dir / "named.conf").read_text()
+    assert f'zone "{zone_transfer.zone_name(isp)}"' in conf
+    assert f"allow-transfer {{ key {key.name}; 192.0.2.7; 2001:db8::7; }};" in conf
+    assert "also-notify { 192.0.2.7 port 53; 2001:db8::7 port 5353; };" in conf
+    assert key.secret not in conf
+    assert key.secret in (bind_dir / "isp-keys.conf").read_text()
+    for secret_file in ("isp-keys.conf", "tracker-keys.conf", "rndc.conf"):
+        assert (bind_dir / secret_file).stat().st_mode & 0o077 == 0, secret_file
+    assert zone_transfer.zone_file(isp).read_text().count("IN SOA") == 1
