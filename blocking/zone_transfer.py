@@ -203,7 +203,7 @@ def _named_conf() -> str:
             f'# {_config_text(isp.name)}\nzone "{zone_name(isp)}" {{\n  type primary;\n'
             f'  file "{zone_file(isp)}";\n'
             f"  allow-update {{ key {UPDATE_KEY}; }};\n"
-            f"  allow-transfer {{ {' '.join(allowed) or 'none;'} }};\n"
+            f"  allow-transfer {{ key {UPDATE_KEY}; {' '.join(allowed)} }};\n"
             f"  allow-query {{ key {UPDATE_KEY}; {' '.join(allowed)} }};\n"
             f"  also-notify {{ {notify} }};\n}};\n"
         )
@@ -370,10 +370,17 @@ def push_zone(isp: ISP) -> Pushed:
 
 
 def _update(isp: ISP, served: int, serial: int) -> tuple[dns.update.UpdateMessage, int] | None:
-    """The UPDATE taking the zone from `served` to `serial`; None when it would not fit in one message."""
-    changed = sorted({name for _sign, name, _subtree in exports.isp_diff_rows(isp, served, serial)})
-    if len(changed) > settings.BLOCKING_BIND_UPDATE_MAX_NAMES:
+    """The UPDATE taking the zone from `served` to `serial`; None when it would not fit in one message.
+
+    A name's records: `name` while the ISP's list holds it exactly or as a subtree, `*.name` while as a subtree.
+    Only records that appear or go are written, so a 1,000-name change fits one message.
+    """
+    diff: dict[str, dict[bool, str]] = {}
+    for sign, name, subtree in exports.isp_diff_rows(isp, served, serial):
+        diff.setdefault(name, {})[subtree] = sign
+    if len(diff) > settings.BLOCKING_BIND_UPDATE_MAX_NAMES:
         return None
+    changed = sorted(diff)
     held: dict[str, set[bool]] = {name: set() for name in changed}
     for start in range(0, len(changed), 5000):
         chunk = changed[start : start + 5000]
@@ -384,12 +391,14 @@ def _update(isp: ISP, served: int, serial: int) -> tuple[dns.update.UpdateMessag
     target = exports.block_page_target()
     update.replace("@", TTL, "SOA", SOA.format(serial=serial))
     for name in changed:
-        update.delete(name)
-        update.delete(f"*.{name}")
-        if held[name]:
-            update.add(name, TTL, "CNAME", target)
-        if True in held[name]:
-            update.add(f"*.{name}", TTL, "CNAME", target)
+        after = held[name]
+        before = {flag for flag in after if diff[name].get(flag) != "+"}
+        before |= {flag for flag, sign in diff[name].items() if sign == "-"}
+        for owner, was, now in ((name, bool(before), bool(after)), (f"*.{name}", True in before, True in after)):
+            if was and not now:
+                update.delete(owner, "CNAME")
+            elif now and not was:
+                update.add(owner, TTL, "CNAME", target)
     if len(update.to_wire()) > MAX_MESSAGE:
         return None
     return update, len(changed)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import dns.message
 import dns.query
 import dns.rcode
+import dns.rdatatype
 import dns.tsig
 import dns.tsigkeyring
 import dns.xfr
@@ -190,3 +191,28 @@ def test_zone_transfer_is_off_when_its_directory_is_unset(settings, supervisor, 
     order_in_force(proposer=supervisor, approver=make_user("supervisor"), names="blocked.test")
     zone_transfer.queue_push()
     assert not queued
+
+
+def test_a_name_blocked_exactly_by_one_order_stays_when_another_lifts_its_subtree(
+    settings, supervisor, make_user, tmp_path
+):
+    second = make_user("supervisor")
+    isp = ISPFactory()
+    with Primary(settings, tmp_path / "primary") as primary:
+        zone_transfer.push_zones()
+        order_in_force(proposer=supervisor, approver=second, names="tree.test")
+        subtree = order_in_force(proposer=supervisor, approver=second, names="*.tree.test")
+        assert zone_transfer.push_zones()[0].how == "update"
+        assert _records(isp, primary.port) == {"tree.test", "*.tree.test"}
+        issued_lift(block=subtree, proposer=supervisor, approver=second)
+        assert zone_transfer.push_zones()[0].how == "update"
+        assert _records(isp, primary.port) == {"tree.test"}
+
+
+def _records(isp, port: int) -> set[str]:
+    """The CNAME owners of the ISP's zone on the primary, relative to the zone (read with the tracker's key)."""
+    zone = zone_transfer.zone_name(isp)
+    answer = _axfr(zone, port, zone_transfer.update_keyring(), zone_transfer.UPDATE_KEY)
+    return {
+        rrset.name.to_text().removesuffix(f".{zone}.") for rrset in answer.answer if rrset.rdtype == dns.rdatatype.CNAME
+    }

@@ -155,7 +155,7 @@ def test_the_configuration_is_written_with_secrets_readable_by_the_owner_only(bi
     assert "named -f -c" in capsys.readouterr().out
     conf = (bind_dir / "named.conf").read_text()
     assert f'zone "{zone_transfer.zone_name(isp)}"' in conf
-    assert f"allow-transfer {{ key {key.name}; 192.0.2.7; 2001:db8::7; }};" in conf
+    assert f"allow-transfer {{ key tracker-update; key {key.name}; 192.0.2.7; 2001:db8::7; }};" in conf
     assert "also-notify { 192.0.2.7 port 53; 2001:db8::7 port 5353; };" in conf
     assert key.secret not in conf
     assert key.secret in (bind_dir / "isp-keys.conf").read_text()
