@@ -66,6 +66,8 @@ class ZoneTransferError(Exception):
 
 
 def bind_dir() -> Path:
+    if not settings.BLOCKING_BIND_DIR:  # never the current directory
+        raise ZoneTransferError("BLOCKING_BIND_DIR is empty: zone transfer is off")
     return Path(settings.BLOCKING_BIND_DIR)
 
 

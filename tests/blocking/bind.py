@@ -70,6 +70,15 @@ def _start(command: list[str], log: Path, ready, what: str) -> subprocess.Popen:
     pytest.fail(f"{what} did not start: {log.read_text()[-3000:]}")
 
 
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=60)  # a server holding millions of names takes a while to free them
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class Primary:
     """named running the tracker's own configuration, written by `zone_transfer.write_config()`."""
 
@@ -95,8 +104,7 @@ class Primary:
         return self
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        _stop(self.process)
 
     def log(self) -> str:
         paths = (self.directory / "named.out", self.directory / "named.log", zone_transfer.transfer_log())
@@ -137,8 +145,7 @@ zone "test" {{ type primary; file "{directory / "test.zone"}"; }};
         return self
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        _stop(self.process)
 
 
 class Resolver:
@@ -190,8 +197,7 @@ zone "test" {{ type forward; forward only; forwarders {{ 127.0.0.1 port {self.au
         return self
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        _stop(self.process)
         self.authority.__exit__(*exc)
 
     def serial(self) -> int | None:
@@ -290,8 +296,7 @@ auth-zone:
         return self
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        _stop(self.process)
 
     def wait_for(self, name: str, rcode, seconds: float = 15) -> float:
         """Seconds until `name` answers `rcode`; fails the test after `seconds`."""
