@@ -366,6 +366,8 @@ def push_zone(isp: ISP) -> Pushed:
         return _reload(isp, served)
     message, count = update
     answer = _send(message)
+    if answer.rcode() == dns.rcode.NXRRSET:  # another push moved the zone first
+        return Pushed(isp.pk, served, serial, "current")
     if answer.rcode() != dns.rcode.NOERROR:
         raise ZoneTransferError(f"update of {zone_name(isp)} refused: {dns.rcode.to_text(answer.rcode())}")
     return Pushed(isp.pk, served, serial, "update", count)
@@ -391,6 +393,8 @@ def _update(isp: ISP, served: int, serial: int) -> tuple[dns.update.UpdateMessag
     origin = dns.name.from_text(zone_name(isp))
     update = dns.update.UpdateMessage(origin, keyring=update_keyring(), keyname=UPDATE_KEY)
     target = exports.block_page_target()
+    # Applied only to the version it was computed from: a push running beside this one makes it fail, not repeat.
+    update.present("@", "SOA", SOA.format(serial=served))
     update.replace("@", TTL, "SOA", SOA.format(serial=serial))
     for name in changed:
         after = held[name]

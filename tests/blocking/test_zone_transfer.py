@@ -216,3 +216,18 @@ def _records(isp, port: int) -> set[str]:
     return {
         rrset.name.to_text().removesuffix(f".{zone}.") for rrset in answer.answer if rrset.rdtype == dns.rdatatype.CNAME
     }
+
+
+def test_an_update_computed_from_an_older_version_is_refused_not_applied_twice(
+    settings, supervisor, make_user, tmp_path
+):
+    second = make_user("supervisor")
+    isp = ISPFactory()
+    with Primary(settings, tmp_path / "primary") as primary:
+        zone_transfer.push_zones()
+        order_in_force(proposer=supervisor, approver=second, names="blocked.test")
+        stale, _names = zone_transfer._update(isp, 0, exports.current_serial())
+        zone_transfer.push_zones()
+        assert zone_transfer._send(stale).rcode() == dns.rcode.NXRRSET
+        assert _records(isp, primary.port) == {"blocked.test"}
+        assert zone_transfer.served_serial(isp) == exports.current_serial()
