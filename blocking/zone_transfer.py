@@ -199,7 +199,7 @@ def _named_conf() -> str:
     for isp in ISP.objects.filter(is_active=True).order_by("pk"):
         peers = isp.transfer_peers()
         allowed = [f"key {keys[isp.pk]};"] if isp.pk in keys else []
-        allowed += [f"{peer};" for peer in dict.fromkeys(address for address, _port in peers)]
+        allowed += [f"{peer};" for peer in dict.fromkeys(peer_address for peer_address, _port in peers)]
         notify = " ".join(f"{peer} port {port};" for peer, port in peers)
         zones.append(
             f'# {_config_text(isp.name)}\nzone "{zone_name(isp)}" {{\n  type primary;\n'

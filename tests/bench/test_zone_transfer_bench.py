@@ -90,7 +90,7 @@ def test_a_thousand_name_change_reaches_the_resolver_by_ixfr_beside_a_full_axfr(
             )
         )
         axfr = time.perf_counter() - started
-        print(f"full AXFR (dnspython):  {axfr:.1f} s, {records:,} RRsets")
+        print(f"full AXFR (dnspython):  {axfr:.1f} s, {records:,} RRsets (parsed in Python: slower than a resolver)")
         resolver = Resolver(
             tmp_path / "resolver", isp_id=isp.pk, key_name=key.name, secret=key.secret, primary_port=primary.port
         )
@@ -113,7 +113,7 @@ def test_a_thousand_name_change_reaches_the_resolver_by_ixfr_beside_a_full_axfr(
             push = time.perf_counter() - started
             ixfr = resolver.wait_for_serial(2, seconds=600)
             print(f"push of {CHANGE:,} names:     {push:.2f} s ({pushed[0].how}, {pushed[0].names:,} names)")
-            print(f"IXFR to resolver:       {ixfr:.2f} s after the push (the AXFR: {axfr:.1f} s)")
+            print(f"IXFR to resolver:       {ixfr:.2f} s after the push (the resolver's AXFR: {resolver_axfr:.1f} s)")
         zone_transfer.record_transfers()
     kinds = dict(ZoneTransfer.objects.filter(isp=isp).values_list("serial", "kind"))
     print(f"transfers recorded:     {kinds}")
