@@ -29,7 +29,7 @@ urlpatterns = [
 
 
 # Block proposals, compliance checks and the ISP registry (proposals_api.py, compliance_api.py, registry_api.py).
-from . import compliance_api, proposals_api, registry_api  # noqa: E402
+from . import compliance_api, proposals_api, registry_api, zone_transfer_api  # noqa: E402
 
 registry_router = Router()
 registry_router.register("block-proposals", proposals_api.BlockProposalViewSet, basename="blockproposal")
@@ -46,5 +46,10 @@ urlpatterns += [
         "block-orders/<int:pk>/compliance/check/",
         compliance_api.OrderComplianceCheckView.as_view(),
         name="api-blockorder-compliance-check",
+    ),
+    path(
+        "block-orders/<int:pk>/zone-transfers/",
+        zone_transfer_api.OrderZoneTransfersView.as_view(),
+        name="api-blockorder-zone-transfers",
     ),
 ]

@@ -25,6 +25,7 @@ from tracker.core.actors import BLOCKING_SCHEDULE
 from tracker.core.dns_names import BlockedName
 from tracker.core.models import AuditEntry
 
+from . import zone_transfer
 from .models import (
     BLOCKLIST_LOCK_KEY,
     BlocklistChange,
@@ -213,6 +214,7 @@ class Change:
             added=self.added,
             removed=self.removed,
         )
+        zone_transfer.push_after_commit()  # the DNS server serves the new serial
         audit.record(
             obj=version,
             action=AuditEntry.Action.CREATE,

@@ -329,6 +329,24 @@ def _lines(kind: str, serial: int, isp: ISP | None = None, at: datetime | None =
         yield "\n]}\n"
 
 
+def rpz_records(isp: ISP):
+    """The RPZ records of the ISP's list now, relative to the zone's origin (the zone-transfer zone's body).
+
+    The caller holds the blocklist (a transaction with `hold_blocklist`) so that they match `current_serial`.
+    """
+    rows = isp_names(isp)
+    if connection.vendor == "postgresql":
+        yield from _copy_lines("rpz", rows.values("name", "subtree").distinct())
+    else:
+        named = rows.values("name", "subtree").annotate(reference=Min("order__reference")).order_by("name", "subtree")
+        yield from _python_lines("rpz", named.values_list("name", "subtree", "reference"))
+
+
+def hold_blocklist() -> None:
+    """Within a transaction: no new version is committed until it ends, so what is read is one version."""
+    _hold_blocklist()
+
+
 def _rows(isp: ISP | None, at: datetime | None):
     """The periods a list is read from; None for the national list now, read from its own table."""
     if at is not None:

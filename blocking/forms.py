@@ -104,6 +104,15 @@ class ISPForm(forms.Form):
         required=False,
         help_text=_("one IP address a line, optionally with :port; compliance checks query only these"),
     )
+    transfer_addresses = forms.CharField(
+        label=_("Resolvers that transfer the zone"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_(
+            "one IP address a line, optionally with #port: told of each new version and allowed to transfer the "
+            "ISP's RPZ zone without its key (for resolvers without TSIG, such as Unbound)"
+        ),
+    )
     accounts = forms.CharField(
         label=_("API accounts"), required=False, help_text=_("usernames of users in the ISP role, comma separated")
     )

@@ -59,6 +59,14 @@ class ISP(models.Model):
         blank=True,
         help_text=_("one address a line, optionally with :port; compliance checks query only these"),
     )
+    transfer_addresses = models.TextField(
+        _("resolvers that transfer the zone"),
+        blank=True,
+        help_text=_(
+            "one address a line, optionally with #port: told of each new serial (NOTIFY) and allowed to transfer "
+            "the ISP's RPZ zone without a key (resolvers without TSIG, such as Unbound)"
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -83,6 +91,15 @@ class ISP(models.Model):
                 host, port_text = line.split(":")
                 port = int(port_text)
             found.append((host, port))
+        return found
+
+    def transfer_peers(self) -> list[tuple[str, int]]:
+        """(address, port) of the resolvers that transfer the ISP's zone; port 53 unless given as ADDRESS#PORT."""
+        found = []
+        for line in self.transfer_addresses.splitlines():
+            address, _sep, port = line.strip().partition("#")
+            if address:
+                found.append((address, int(port or 53)))
         return found
 
 
@@ -469,3 +486,66 @@ class ComplianceAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.get_problem_display()}"
+
+
+class ZoneTransferKey(models.Model):
+    """A TSIG key (HMAC-SHA256) with which an ISP's resolvers transfer its RPZ zone: shown once when made.
+
+    Rotating makes a new key and revokes the old one; the DNS server's configuration holds only unrevoked keys.
+    """
+
+    isp = models.ForeignKey(ISP, on_delete=models.CASCADE, related_name="zone_keys")
+    name = models.CharField(_("key name"), max_length=100, unique=True)
+    secret = models.CharField(max_length=100)  # base64, as BIND and the ISP's resolver configuration want it
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("zone transfer key")
+        verbose_name_plural = _("zone transfer keys")
+        constraints = [
+            # one key in use per ISP: rotation revokes the old one in the same transaction
+            models.UniqueConstraint(
+                fields=["isp"], condition=models.Q(revoked_at__isnull=True), name="zonetransferkey_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ZoneTransfer(models.Model):
+    """One transfer of an ISP's RPZ zone by its resolvers, read from the DNS server's transfer log."""
+
+    class Kind(models.TextChoices):
+        AXFR = "AXFR", _("full (AXFR)")
+        IXFR = "IXFR", _("incremental (IXFR)")
+
+    isp = models.ForeignKey(ISP, on_delete=models.CASCADE, related_name="zone_transfers")
+    serial = models.PositiveIntegerField(_("serial"))
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    client = models.CharField(_("resolver"), max_length=80)
+    key_name = models.CharField(_("key"), max_length=100, blank=True)
+    transferred_at = models.DateTimeField(_("transferred"))
+    # from the version's making to the transfer: how long the ISP's resolvers took to have it
+    lag = models.DurationField(_("after issue"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-transferred_at", "-id"]
+        constraints = [
+            # the log is read again after a crash: a line already recorded is not recorded twice
+            models.UniqueConstraint(
+                fields=["isp", "client", "serial", "kind", "transferred_at"], name="zonetransfer_once"
+            )
+        ]
+        indexes = [
+            # order and ISP pages: the latest transfer of each ISP
+            models.Index(fields=["isp", "-transferred_at"], name="zonetransfer_isp_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.isp} {self.kind} serial {self.serial} at {self.transferred_at:%Y-%m-%d %H:%M:%S}"

@@ -18,13 +18,17 @@ from tracker.core.errors import DomainError
 from tracker.core.inputs import InputSerializer
 from tracker.core.rest import validated
 
-from . import compliance, registry, services
+from . import compliance, registry, services, zone_transfer, zone_transfer_api
 from .api_common import renamed_fields, signed_in_with
 from .compliance_api import CheckQueuedSerializer
 from .models import ISP, ISPAccount
 
 # The names the service gives the inputs at fault, as this API calls them.
-API_FIELD_NAMES = {"resolver_addresses": "resolvers", "accounts": "username"}
+API_FIELD_NAMES = {
+    "resolver_addresses": "resolvers",
+    "transfer_addresses": "transfer_addresses",
+    "accounts": "username",
+}
 
 
 class AccountSerializer(serializers.Serializer):
@@ -35,6 +39,9 @@ class AccountSerializer(serializers.Serializer):
 
 class ISPSerializer(serializers.ModelSerializer):
     resolvers = serializers.SerializerMethodField(help_text="the addresses compliance checks query, as entered")
+    transfer_addresses = serializers.SerializerMethodField(
+        help_text="resolvers told of each new version and allowed to transfer its RPZ zone without its key"
+    )
     accounts = AccountSerializer(many=True, read_only=True)
     compliance = serializers.SerializerMethodField(help_text="{result: count} of its latest compliance check run")
 
@@ -48,6 +55,7 @@ class ISPSerializer(serializers.ModelSerializer):
             "contact_email",
             "contact_phone",
             "resolvers",
+            "transfer_addresses",
             "is_active",
             "accounts",
             "compliance",
@@ -55,6 +63,9 @@ class ISPSerializer(serializers.ModelSerializer):
 
     def get_resolvers(self, isp) -> list[str]:
         return registry.resolver_lines(isp)
+
+    def get_transfer_addresses(self, isp) -> list[str]:
+        return [line.strip() for line in isp.transfer_addresses.splitlines() if line.strip()]
 
     def get_compliance(self, isp) -> dict[str, int]:
         summaries = self.context.get("compliance")
@@ -94,6 +105,13 @@ class ISPInput(InputSerializer):
         max_length=50,
         help_text="as `resolvers/` takes them",
     )
+    transfer_addresses = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        required=False,
+        max_length=50,
+        help_text="IP addresses, each optionally with #port: told of each new version (NOTIFY) and allowed to "
+        "transfer the ISP's RPZ zone without its key",
+    )
     is_active = serializers.BooleanField(required=False)
 
 
@@ -113,7 +131,8 @@ class AccountInput(InputSerializer):
 
 class ISPViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """ISPs bound by block orders. POST registers one, PATCH changes it; `link-account/` and `unlink-account/`
-    name its API accounts, `resolvers/` the resolvers its compliance checks query, `check/` runs one now."""
+    name its API accounts, `resolvers/` the resolvers its compliance checks query, `check/` runs one now; `zone/`
+    shows what its resolvers transferred of its RPZ zone, `zone-key/` makes its TSIG key (shown once)."""
 
     serializer_class = ISPSerializer
     ordering_fields = ["name"]
@@ -126,6 +145,8 @@ class ISPViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def get_permissions(self):
         if self.action == "check":
             return signed_in_with("blocking.change_isp")
+        if self.action == "zone_key":
+            return signed_in_with("blocking.add_zonetransferkey")
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return signed_in_with("blocking.view_isp")
         return signed_in_with("blocking.add_isp")
@@ -175,11 +196,28 @@ class ISPViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         queued = compliance.queue_isp_check(isp=self.get_object(), actor=request.user)
         return Response(CheckQueuedSerializer({"queued": queued}).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(responses={200: zone_transfer_api.ISPZoneSerializer})
+    @action(detail=True, methods=["get"], url_path="zone")
+    def zone(self, request, pk=None):
+        """Its RPZ zone: the serial its resolvers transferred last, the latest transfers, its key's name."""
+        return Response(zone_transfer_api.ISPZoneSerializer(zone_transfer_api.isp_zone(self.get_object())).data)
+
+    @extend_schema(request=None, responses={201: zone_transfer_api.NewKeySerializer})
+    @action(detail=True, methods=["post"], url_path="zone-key")
+    def zone_key(self, request, pk=None):
+        """A new TSIG key for its resolvers' transfers (the old one revoked): the secret is in this answer only."""
+        key = zone_transfer.rotate_key(isp=self.get_object(), actor=request.user)
+        response = Response(zone_transfer_api.NewKeySerializer(zone_transfer_api.new_key(key)).data, status=201)
+        response["Cache-Control"] = "no-store"
+        return response
+
     def _save(self, input_class, request, *, isp):
         values = validated(input_class, request.data)
         resolvers = values.pop("resolvers", None)
         if resolvers is not None:
             values["resolver_addresses"] = "\n".join(line.strip() for line in resolvers)
+        if "transfer_addresses" in values:
+            values["transfer_addresses"] = "\n".join(line.strip() for line in values["transfer_addresses"])
         with _api_field_names():
             return services.save_isp(actor=request.user, isp=isp, **values)
 

@@ -7,6 +7,7 @@ GRANTS = {
         "blocking.change_isp",
         "blocking.add_ispaccount",
         "blocking.change_ispaccount",
+        "blocking.add_zonetransferkey",  # shown once: only administrators make and rotate them
     ],
     Role.SUPERVISOR: [
         "blocking.view_blockproposal",

@@ -31,7 +31,7 @@ from tracker.core.errors import DomainError, NotPermitted, TransitionNotAllowed,
 from tracker.core.models import AuditEntry
 from tracker.core.states import change_state
 
-from . import blocklist, mail
+from . import blocklist, mail, zone_transfer
 from .models import (
     ISP,
     BlocklistPeriod,
@@ -951,6 +951,7 @@ ISP_FIELDS = [
     "contact_email",
     "contact_phone",
     "resolver_addresses",
+    "transfer_addresses",
     "is_active",
 ]
 
@@ -963,6 +964,9 @@ def save_isp(*, actor, isp: ISP | None = None, account_usernames: list[str] | No
     bad = _bad_resolver_lines(resolvers)
     if bad:
         problems["resolver_addresses"] = [_("Not an IP address (with optional :port): %(line)s") % {"line": bad}]
+    bad = _bad_transfer_lines(values.get("transfer_addresses", isp.transfer_addresses if isp else ""))
+    if bad:
+        problems["transfer_addresses"] = [_("Not an IP address (with optional #port): %(line)s") % {"line": bad}]
     users = []
     if account_usernames is not None:
         from tracker.core.models import User
@@ -990,6 +994,7 @@ def save_isp(*, actor, isp: ISP | None = None, account_usernames: list[str] | No
         if isp is None:
             isp = ISP.objects.create(**{name: values[name] for name in ISP_FIELDS if name in values})
             audit.record_creation(isp, actor=actor)
+            zone_transfer.push_after_commit()  # a zone of its own on the DNS server
         else:
             isp = ISP.objects.select_for_update().get(pk=isp.pk)
             before = audit.snapshot(isp)
@@ -1000,6 +1005,8 @@ def save_isp(*, actor, isp: ISP | None = None, account_usernames: list[str] | No
             changes = audit.diff(before, audit.snapshot(isp))
             if changes:
                 audit.record(obj=isp, action=AuditEntry.Action.CHANGE, actor=actor, changes=changes)
+            if {"transfer_addresses", "is_active", "name"} & set(changes or {}):
+                zone_transfer.push_after_commit()  # the DNS server's configuration names them
         if account_usernames is not None:
             current = set(isp.accounts.values_list("user__username", flat=True))
             wanted = {user.username for user in users}
@@ -1021,6 +1028,23 @@ def _reports_elsewhere(user, isp: ISP | None) -> bool:
     if isp is not None:
         taken = taken.exclude(isp=isp)
     return taken.exists()
+
+
+def _bad_transfer_lines(text: str) -> str | None:
+    """The first line that is not ADDRESS or ADDRESS#PORT (as BIND writes them), IPv4 or IPv6."""
+    import ipaddress
+
+    for line in text.splitlines():
+        address, _sep, port = line.strip().partition("#")
+        if not address:
+            continue
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            return line.strip()
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            return line.strip()
+    return None
 
 
 def _bad_resolver_lines(text: str) -> str | None:

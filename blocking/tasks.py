@@ -1,5 +1,7 @@
 """Celery tasks of block orders: thin, idempotent, passing ids; the work is in services."""
 
+import logging
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -7,8 +9,10 @@ from django.utils import timezone
 from tracker.core.audit import audit_context
 from tracker.core.models import AuditEntry
 
-from . import compliance, services
+from . import compliance, services, zone_transfer
 from .models import ISP, BlockOrder, OrderRecipient
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="blocking.issue_order", ignore_result=True)
@@ -81,3 +85,19 @@ def check_order_compliance(order_id: int) -> int:
 def remind_non_compliant_isps() -> int:
     """Remind each ISP a compliance check found defying an order whose next reminder is due (noncompliance.py)."""
     return noncompliance.remind_due()
+
+
+@shared_task(name="blocking.push_zones", ignore_result=True)
+def push_zones_task() -> int:
+    """Bring each ISP's RPZ zone on the DNS server to the current version, then record the transfers logged.
+
+    Queued after each new version; beat runs it every minute too, so a version made while the server was down
+    reaches it when it is back. Safe to run twice: a zone at the current serial is left alone.
+    """
+    if not zone_transfer.enabled():
+        return 0
+    try:
+        zone_transfer.push_zones()
+    except zone_transfer.ZoneTransferError as exc:
+        logger.warning("RPZ zones not pushed: %s", exc)
+    return zone_transfer.record_transfers()

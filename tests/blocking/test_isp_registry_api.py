@@ -37,6 +37,7 @@ def test_an_administrator_registers_an_isp_with_its_resolvers(admin_client, admi
         "contact_email": "noc@telkom.example",
         "contact_phone": "",
         "resolvers": ["192.0.2.53", "[2001:db8::53]:5353"],
+        "transfer_addresses": [],
         "is_active": True,
         "accounts": [],
         "compliance": {},

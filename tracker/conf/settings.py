@@ -344,6 +344,13 @@ BLOCKING_DEADLINE_HOLIDAY_COUNTRY = env("BLOCKING_DEADLINE_HOLIDAY_COUNTRY", def
 BLOCKING_ISP_REMINDERS = env.list("BLOCKING_ISP_REMINDERS", cast=int, default=[60])  # minutes before each deadline
 BLOCKING_COMPLIANCE_NAMES = env.int("BLOCKING_COMPLIANCE_NAMES", default=200)
 BLOCKING_COMPLIANCE_TIMEOUT = env.float("BLOCKING_COMPLIANCE_TIMEOUT", default=2.0)
+# The RPZ by zone transfer (blocking/zone_transfer.py): the BIND primary the tracker configures and updates.
+BLOCKING_BIND_DIR = env("BLOCKING_BIND_DIR", default=str(VAR_DIR / "bind"))  # named.conf, keys, zones, logs; "" = off
+BLOCKING_BIND_ADDRESS = env("BLOCKING_BIND_ADDRESS", default="127.0.0.1")  # where ISPs' resolvers transfer from
+BLOCKING_BIND_PORT = env.int("BLOCKING_BIND_PORT", default=5300)  # 53 in production
+BLOCKING_BIND_RNDC_PORT = env.int("BLOCKING_BIND_RNDC_PORT", default=9530)  # control channel, loopback only
+BLOCKING_BIND_UPDATE_MAX_NAMES = env.int("BLOCKING_BIND_UPDATE_MAX_NAMES", default=5000)  # more: zone file reload
+BLOCKING_BIND_TIMEOUT = env.float("BLOCKING_BIND_TIMEOUT", default=10.0)
 
 # --- Security ------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
