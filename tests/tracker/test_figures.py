@@ -139,3 +139,32 @@ def test_recheck_figures_of_the_period(quarter):
     assert (found["answers"], found["confirmed"], found["not_borne_out"]) == (4, 2, 1)
     assert found["confirmed_share"] == 0.5 and found["reuploads"] == 0
     assert compose(Q4)["rechecks"] == found
+
+
+def test_isp_figures_show_how_soon_its_resolvers_transferred_the_blocklist(quarter, client):
+    from datetime import timedelta
+
+    from blocking.models import ZoneTransfer
+    from tests.factories import make_user
+
+    isp_x = quarter["isp_x"]
+    for serial, seconds, when in [(7, 4, at(10, 5)), (8, 10, at(11, 2)), (9, 40, at(12, 1)), (6, 99, at(9, 29))]:
+        ZoneTransfer.objects.create(
+            isp=isp_x,
+            serial=serial,
+            kind="IXFR",
+            client="192.0.2.53",
+            transferred_at=when,
+            lag=timedelta(seconds=seconds),
+        )  # the last one before the quarter: not counted
+    ZoneTransfer.objects.create(
+        isp=isp_x, serial=5, kind="AXFR", client="192.0.2.53", transferred_at=at(10, 6), lag=None
+    )
+    x = by_key(figures.isp_figures(Q4))[isp_x.pk]
+    assert (x["zone_transfers"], x["zone_transfer_lag_p50"]) == (3, 10.0)
+    assert x["zone_transfer_lag_p90"] == pytest.approx(10 + 0.8 * 30)
+    assert by_key(figures.isp_figures(Q4))[quarter["isp_y"].pk]["zone_transfers"] == 0
+
+    client.force_login(make_user("auditor"))
+    page = client.get("/figures/", {"period": "2026-Q4"}).content.decode()
+    assert "3 transfers" in page

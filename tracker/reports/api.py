@@ -76,6 +76,9 @@ class ISPFiguresSerializer(serializers.Serializer):
     checks_unanswered = serializers.IntegerField()
     checks_passed_share = Share(allow_null=True)
     still_blocking_after_lift = serializers.IntegerField()
+    zone_transfers = serializers.IntegerField(help_text="transfers of its RPZ zone by its resolvers in the period")
+    zone_transfer_lag_p50 = Seconds(allow_null=True, help_text="from a blocklist version's making to its transfer")
+    zone_transfer_lag_p90 = Seconds(allow_null=True)
 
 
 class CountedSerializer(serializers.Serializer):

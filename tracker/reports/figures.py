@@ -23,7 +23,7 @@ from django.db.models.aggregates import Aggregate
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from blocking.models import ISP, BlockOrder, ComplianceAlert, ComplianceCheck, OrderRecipient
+from blocking.models import ISP, BlockOrder, ComplianceAlert, ComplianceCheck, OrderRecipient, ZoneTransfer
 from notices import rechecks
 from notices.models import Notice, NoticeItem, Rebuttal, Sanction
 from platforms.models import Platform
@@ -246,10 +246,11 @@ def isp_figures(period: Period, now: dt.datetime | None = None) -> list[dict]:
         .order_by()
         .values_list("recipient__isp", "n")
     )
+    transfer_lags = _transfer_lags(period)
     names = dict(ISP.objects.values_list("id", "name"))
     counted_rows = {row["isp"]: row for row in counted.order_by()}
     rows = []
-    for isp in counted_rows.keys() | checks.keys():
+    for isp in counted_rows.keys() | checks.keys() | transfer_lags.keys():
         row = counted_rows.get(isp, {})
         checked = checks.get(isp, {})
         acknowledge_p50, acknowledge_p90 = acknowledge_times.get(isp, (None, None))
@@ -279,9 +280,24 @@ def isp_figures(period: Period, now: dt.datetime | None = None) -> list[dict]:
                 "checks_unanswered": checked.get("unanswered", 0),
                 "checks_passed_share": share(passed, passed + failed),
                 "still_blocking_after_lift": still_blocking.get(isp, 0),
+                "zone_transfers": len(transfer_lags.get(isp, [])),
+                "zone_transfer_lag_p50": percentile_cont(transfer_lags.get(isp, []), 0.5),
+                "zone_transfer_lag_p90": percentile_cont(transfer_lags.get(isp, []), 0.9),
             }
         )
     return sorted(rows, key=lambda row: (-row["orders"], str(row["label"])))
+
+
+def _transfer_lags(period: Period) -> dict[int, list[float]]:
+    """Per ISP, the seconds from each blocklist version's making to its resolvers' transfer of it, for the
+    transfers in the period (the zone-transfer compliance signal, read from the DNS server's log)."""
+    lags: dict[int, list[float]] = {}
+    transfers = ZoneTransfer.objects.filter(
+        transferred_at__gte=period.start, transferred_at__lt=period.end, lag__isnull=False
+    ).values_list("isp_id", "lag")
+    for isp, lag in transfers.iterator(chunk_size=5000):
+        lags.setdefault(isp, []).append(max(lag.total_seconds(), 0.0))
+    return lags
 
 
 def work_figures(period: Period, now: dt.datetime | None = None) -> dict:

@@ -27,7 +27,7 @@ ISP_COLUMNS = (
     "acknowledged_in_time_share", "implemented", "implement_due", "implemented_in_time",
     "implemented_in_time_share", "acknowledge_p50", "acknowledge_p90", "implement_p50", "implement_p90",
     "reminded", "checks_passed", "checks_failed", "checks_unanswered", "checks_passed_share",
-    "still_blocking_after_lift",
+    "still_blocking_after_lift", "zone_transfers", "zone_transfer_lag_p50", "zone_transfer_lag_p90",
 )  # fmt: skip
 TREND_COLUMNS = ("starts", "notices_sent", "items_logged", "items_removed", "orders_issued")
 
