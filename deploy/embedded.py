@@ -137,7 +137,8 @@ def main() -> None:
 
     print(f"\n  Takedown tracker: http://127.0.0.1:{port}/   (health: http://127.0.0.1:{port}/healthz)")
     if "named" in commands:
-        print("  The RPZ zones (zone transfer): BIND on 127.0.0.1 port 5300 (BLOCKING_BIND_PORT).")
+        dns_port = env.get("BLOCKING_BIND_PORT", "5300")
+        print(f"  The RPZ zones (zone transfer): BIND on 127.0.0.1 port {dns_port} (BLOCKING_BIND_PORT).")
     print("  Press Ctrl-C to stop the web server, the worker, beat, BIND and Redis.\n", flush=True)
     while True:
         for name, process in processes:
