@@ -18,6 +18,7 @@ import dns.rcode
 import pytest
 
 from blocking import zone_transfer
+from tests.blocking.test_real_resolver import local_auth_zones
 from tests.services import require_program
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -207,6 +208,14 @@ zone "test" {{ type forward; forward only; forwarders {{ 127.0.0.1 port {self.au
             return None
         return answer.answer[0][0].serial
 
+    def register_for(self, isp, *, serial: int = 0, seconds: float = 15) -> float:
+        """Register this resolver as `isp`'s transfer address (the primary NOTIFYs it), push the zones and wait
+        until it holds `serial`: seconds taken."""
+        isp.transfer_addresses = f"127.0.0.1#{self.port}"
+        isp.save(update_fields=["transfer_addresses"])
+        zone_transfer.push_zones()
+        return self.wait_for_serial(serial, seconds=seconds)
+
     def wait_for_serial(self, serial: int, seconds: float = 15) -> float:
         """Seconds until the resolver holds `serial`; fails the test after `seconds`."""
         started = time.monotonic()
@@ -267,20 +276,7 @@ class UnboundResolver:
 """,
             1,
         )
-        config += f"""
-auth-zone:
-  name: "."
-  zonefile: "{directory / "root.zone"}"
-  for-upstream: yes
-  for-downstream: no
-  fallback-enabled: no
-auth-zone:
-  name: "test."
-  zonefile: "{directory / "test.zone"}"
-  for-upstream: yes
-  for-downstream: no
-  fallback-enabled: no
-"""
+        config += "\n" + local_auth_zones(directory)
         (directory / "unbound.conf").write_text(config)
 
     def __enter__(self):

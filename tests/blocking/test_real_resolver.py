@@ -52,6 +52,23 @@ def ask(name: str, port: int):
     return dns.query.udp(dns.message.make_query(name, "A"), "127.0.0.1", port=port, timeout=2)
 
 
+def local_auth_zones(directory: Path) -> str:
+    """Unbound's stub root and "test." zone, served from files in `directory`: nothing leaves the machine."""
+    return f"""auth-zone:
+  name: "."
+  zonefile: "{directory / "root.zone"}"
+  for-upstream: yes
+  for-downstream: no
+  fallback-enabled: no
+auth-zone:
+  name: "test."
+  zonefile: "{directory / "test.zone"}"
+  for-upstream: yes
+  for-downstream: no
+  fallback-enabled: no
+"""
+
+
 class Unbound:
     def __init__(self, directory: Path, rpz: Path | None, zone: str = TEST_ZONE):
         self.binary = require_program("unbound", "unbound")
@@ -81,19 +98,7 @@ class Unbound:
   access-control: 127.0.0.0/8 allow
   do-not-query-localhost: no
   local-zone: "test." nodefault
-auth-zone:
-  name: "."
-  zonefile: "{directory / "root.zone"}"
-  for-upstream: yes
-  for-downstream: no
-  fallback-enabled: no
-auth-zone:
-  name: "test."
-  zonefile: "{directory / "test.zone"}"
-  for-upstream: yes
-  for-downstream: no
-  fallback-enabled: no
-{rpz_clause}"""
+{local_auth_zones(directory)}{rpz_clause}"""
         )
 
     def __enter__(self):

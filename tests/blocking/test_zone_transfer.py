@@ -35,10 +35,7 @@ def test_an_order_in_force_reaches_the_isp_resolver_by_ixfr_and_a_lift_follows(
         with Resolver(
             tmp_path / "resolver", isp_id=isp.pk, key_name=key.name, secret=key.secret, primary_port=primary.port
         ) as resolver:
-            isp.transfer_addresses = f"127.0.0.1#{resolver.port}"
-            isp.save(update_fields=["transfer_addresses"])
-            zone_transfer.push_zones()
-            resolver.wait_for_serial(0)
+            resolver.register_for(isp)
             assert ask("blocked.test.", resolver.port).rcode() == dns.rcode.NOERROR
 
             block = order_in_force(proposer=supervisor, approver=second, names="blocked.test\n*.tree.test")
@@ -156,10 +153,7 @@ def test_a_change_too_big_for_one_update_is_reloaded_and_still_served_by_ixfr(
         with Resolver(
             tmp_path / "resolver", isp_id=isp.pk, key_name=key.name, secret=key.secret, primary_port=primary.port
         ) as resolver:
-            isp.transfer_addresses = f"127.0.0.1#{resolver.port}"
-            isp.save(update_fields=["transfer_addresses"])
-            zone_transfer.push_zones()
-            resolver.wait_for_serial(0)
+            resolver.register_for(isp)
             order_in_force(proposer=supervisor, approver=second, names="blocked.test\nother.test")
             pushed = zone_transfer.push_zones()
             assert pushed[0].how == "reload"
