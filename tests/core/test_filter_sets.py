@@ -37,3 +37,23 @@ def test_each_filter_set_has_filters_of_its_own_and_answers_as_before():
     assert one.form.fields["status"] is not two.form.fields["status"]
     refused = FlaggedItemFilter(QueryDict("status=maybe"), FlaggedItem.objects.all())
     assert not refused.is_valid() and "status" in refused.errors
+
+
+def test_an_api_list_builds_the_form_of_only_the_filters_it_was_asked_for(api_client, analyst):
+    new = FlaggedItemFactory(status=FlaggedItem.Status.NEW, logged_by=analyst)
+    FlaggedItemFactory(status=FlaggedItem.Status.VERIFIED, logged_by=analyst)
+    api_client.force_authenticate(analyst)
+    built = []
+    real_form = FlaggedItemFilter.form
+
+    def spy(filterset):
+        built.append(sorted(real_form.fget(filterset).fields))
+        return real_form.fget(filterset)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FlaggedItemFilter, "form", property(spy))
+        answer = api_client.get("/api/v1/items/", {"status": "new", "logged_after": "2000-01-01", "cursor": ""})
+    assert [row["id"] for row in answer.json()["results"]] == [new.pk]
+    assert built and all(fields == ["logged_after", "status"] for fields in built)
+    refused = api_client.get("/api/v1/items/", {"status": "maybe", "kind": ""})
+    assert refused.status_code == 400 and list(refused.json()["error"]["fields"]) == ["status"]

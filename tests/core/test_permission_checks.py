@@ -1,13 +1,21 @@
-"""Permission checks read a person's permissions in one query, with the same answer as Django's ModelBackend."""
+"""Permission checks read a person's permissions in one query, with the same answer as Django's ModelBackend; an API
+request reads its token, the token's holder and the holder's permissions in that one query."""
+
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from tests.factories import make_user
+from tests.factories import FlaggedItemFactory, api_token, make_user
+from tests.services import require_postgresql
 from tracker.accounts.backends import ModelBackendInOneQuery
+from tracker.accounts.models import ApiToken
+from tracker.accounts.tokens import authenticate_key, hash_key
 from tracker.core.models import User
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +56,57 @@ def test_refusals_and_changes_of_role_are_as_before():
     analyst.save()
     assert ModelBackendInOneQuery().get_all_permissions(fresh(analyst)) == set()
     assert not fresh(analyst).has_perm("tracker.view_flaggeditem")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_token_its_holder_and_their_permissions_are_read_in_one_query(role):
+    require_postgresql()
+    user = make_user(role)
+    user.user_permissions.add(Permission.objects.get(codename="view_auditentry"))
+    expected = ModelBackend().get_all_permissions(fresh(user))
+    key = api_token(user)
+    authenticate_key(key)  # marks the token used, so the request below only reads
+
+    with CaptureQueriesContext(connection) as queries:
+        token = authenticate_key(key)
+        assert token.user.get_all_permissions() == expected
+        assert token.user.has_perm(next(iter(expected))) and not token.user.has_perm("tracker.no_such_permission")
+    assert token.user == user
+    assert len(queries) == 1
+
+
+def test_an_api_list_request_costs_two_queries_the_holder_and_the_page(analyst):
+    require_postgresql()
+    FlaggedItemFactory.create_batch(3, logged_by=analyst)
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_token(analyst)}")
+    api.get("/api/v1/items/")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(api.get("/api/v1/items/").json()["results"]) == 3
+    assert len(queries) == 2, [query["sql"][:80] for query in queries]
+
+
+def test_a_role_taken_away_counts_on_the_next_token_request(analyst):
+    key = api_token(analyst)
+    assert authenticate_key(key).user.has_perm("tracker.add_flaggeditem")
+    analyst.groups.clear()
+    assert not authenticate_key(key).user.has_perm("tracker.add_flaggeditem")
+    analyst.is_superuser = True  # a superuser's permissions are all there are, not the ones assigned
+    analyst.save()
+    assert authenticate_key(key).user.has_perm("blocking.approve_blockorder")
+
+
+def test_a_token_is_usable_exactly_when_the_orm_says_so(analyst):
+    keys = {name: api_token(analyst, name) for name in ["good", "revoked", "expired", "other"]}
+    ApiToken.objects.filter(name="revoked").update(revoked_at=timezone.now())
+    ApiToken.objects.filter(name="expired").update(expires_at=timezone.now() - timedelta(seconds=1))
+    for name, key in keys.items():
+        expected = ApiToken.objects.usable().filter(key_hash=hash_key(key)).first()
+        token = authenticate_key(key)
+        assert (token.pk if token else None) == (expected.pk if expected else None), name
+    token = authenticate_key(keys["good"])
+    assert (token.name, token.user.username, token.user.time_zone) == ("good", analyst.username, analyst.time_zone)
+    assert token.expires_at == ApiToken.objects.get(pk=token.pk).expires_at and token.expires_at.tzinfo is not None
+    assert authenticate_key("not-a-key") is None
+    analyst.is_active = False
+    analyst.save()
+    assert authenticate_key(keys["good"]) is None and authenticate_key(keys["other"]) is None

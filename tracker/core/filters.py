@@ -55,6 +55,14 @@ class StrictFilterBackend(DjangoFilterBackend):
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
+            # Only the filters asked for build form fields and are read: the API shows no form, and a filter
+            # without its parameter filters nothing. A filter reads `name`, or `name_<part>` (a range's two ends).
+            asked = [name for name in request.query_params if name not in self.PAGE_PARAMETERS]
+            filterset.filters = {
+                name: filter_
+                for name, filter_ in filterset.filters.items()
+                if any(param == name or param.startswith(f"{name}_") for param in asked)
+            }
             refused = {
                 name: [_("Use true or false.")]
                 for name, field in filterset.filters.items()

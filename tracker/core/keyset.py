@@ -137,7 +137,8 @@ def cursor_for_row(row, ordering: list[str], *, backward: bool = False, count: _
 
 
 def _list_digest(queryset) -> str:
-    sql, params = queryset.order_by().query.sql_with_params()
+    # Which rows, not which columns: the bare key query compiles in a fraction of the list's own.
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
     return hashlib.blake2b(f"{sql}|{params!r}".encode(), digest_size=8).hexdigest()
 
 
