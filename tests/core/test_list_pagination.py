@@ -351,3 +351,27 @@ def test_a_large_lists_estimate_is_kept_a_minute_and_a_small_one_is_always_count
     for digest, (_expires, total) in list(keyset._estimates.items()):
         keyset._estimates[digest] = (time.monotonic() - 1, total)  # a minute on
     assert len(counting_statements({})[1]) == 2  # estimated afresh
+
+
+def test_a_lists_count_is_told_apart_by_which_rows_it_holds_not_by_its_columns_or_order():
+    from tracker.core.keyset import _list_digest
+
+    items = FlaggedItem.objects.all()
+    same = [
+        items,
+        items.select_related("platform", "category").order_by("-logged_at"),
+        items.values("id", "canonical"),
+    ]
+    assert len({_list_digest(queryset) for queryset in same}) == 1
+    different = [
+        items,
+        items.filter(status="new"),
+        items.filter(status="verified"),
+        items.filter(platform__slug="telegram"),
+        items.filter(memberships__case_id=1),
+        items.filter(pk__in=FlaggedItem.objects.filter(status="new").values("pk")),
+        items.distinct(),
+        items.filter(pk__in=[]),
+        FlaggedItem.objects.filter(status="new").exclude(urgency="urgent"),
+    ]
+    assert len({_list_digest(queryset) for queryset in different}) == len(different)

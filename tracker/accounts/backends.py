@@ -22,6 +22,22 @@ def granted_permission_names(user):
     )
 
 
+# Permission id -> "app_label.codename". A permission's row never changes its meaning (migrations add rows and
+# remove unused ones), so the names are read once per process, and again when an id is not known yet. Who holds
+# which permission is never kept across requests.
+_names_by_id: dict[int, str] = {}
+
+
+def permission_names(ids) -> list[str]:
+    """The names of the permissions with these ids."""
+    if any(pk not in _names_by_id for pk in ids):
+        _names_by_id.clear()
+        _names_by_id.update(
+            Permission.objects.values_list("pk", Concat("content_type__app_label", Value("."), "codename"))
+        )
+    return [_names_by_id[pk] for pk in ids if pk in _names_by_id]
+
+
 def keep_permissions(user_obj, names) -> None:
     """Keep `names`, read with the user by the caller's own query, as this request's answer to permission
     checks, where ModelBackend would read them itself. A superuser holds every permission, not the ones

@@ -24,7 +24,7 @@ from tracker.core.actors import is_system
 from tracker.core.errors import DomainError, NotPermitted
 from tracker.core.models import AuditEntry
 
-from .backends import keep_permissions
+from .backends import keep_permissions, permission_names
 from .models import ApiToken
 
 PREFIX_LENGTH = 8
@@ -118,7 +118,7 @@ def authenticate_key(key: str) -> ApiToken | None:
 @functools.cache
 def usable_token_statement(alias: str) -> str:
     """SQL for ApiToken.objects.usable().select_related("user").get(key_hash=…): the token's columns, then its
-    holder's, then (PostgreSQL) the names of the holder's permissions, as ModelBackendInOneQuery reads them."""
+    holder's, then (PostgreSQL) the ids of the holder's permissions, their own and their groups'."""
     User, connection = get_user_model(), connections[alias]
     quote_name = connection.ops.quote_name
     token_table, user_table = ApiToken._meta.db_table, User._meta.db_table
@@ -128,11 +128,9 @@ def usable_token_statement(alias: str) -> str:
     columns += [f"u.{quote_name(field.column)}" for field in User._meta.concrete_fields]
     if connection.vendor == "postgresql":
         columns.append(
-            "ARRAY(SELECT ct.app_label || '.' || p.codename FROM auth_permission p "
-            "JOIN django_content_type ct ON ct.id = p.content_type_id "
-            f"WHERE p.id IN (SELECT permission_id FROM {own} WHERE user_id = t.user_id) "
-            "OR p.id IN (SELECT gp.permission_id FROM auth_group_permissions gp "
-            f"JOIN {groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = t.user_id))"
+            f"ARRAY(SELECT permission_id FROM {own} WHERE user_id = t.user_id UNION "
+            "SELECT gp.permission_id FROM auth_group_permissions gp "
+            f"JOIN {groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = t.user_id)"
         )
     return (
         f"SELECT {', '.join(columns)} FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id "  # noqa: S608
@@ -153,7 +151,7 @@ def _read_usable_token(key_hash: str, now) -> ApiToken | None:
     user = _from_row(User, connection, row[len(token_fields) : len(token_fields) + len(user_fields)])
     token.user = user
     if len(row) > len(token_fields) + len(user_fields):
-        keep_permissions(user, row[-1])
+        keep_permissions(user, permission_names(row[-1]))
     return token
 
 
