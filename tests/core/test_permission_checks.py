@@ -110,3 +110,16 @@ def test_a_token_is_usable_exactly_when_the_orm_says_so(analyst):
     analyst.is_active = False
     analyst.save()
     assert authenticate_key(keys["good"]) is None and authenticate_key(keys["other"]) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_token_statement_is_prepared_once_per_database_session_and_again_in_a_new_one(analyst):
+    require_postgresql()
+    key = api_token(analyst)
+    connection.close()  # a new session: the statement is prepared in it first
+    with CaptureQueriesContext(connection) as first:
+        assert authenticate_key(key).user == analyst
+    with CaptureQueriesContext(connection) as second:
+        assert authenticate_key(key).user == analyst
+    assert [query["sql"].split()[0] for query in first] == ["PREPARE", "EXECUTE", "UPDATE"]  # first use marked
+    assert [query["sql"].split()[0] for query in second] == ["EXECUTE"]

@@ -159,6 +159,8 @@ def values_reader(serializer_class):
             plan.append((name, f"{serializer_field.source}__{serializer_field.slug_field}", None))
         elif isinstance(serializer_field, serializers.ChoiceField):  # answered as stored
             plan.append((name, serializer_field.source, None))
+        elif type(serializer_field) in (serializers.CharField, serializers.IntegerField):  # str(text), int(number)
+            plan.append((name, serializer_field.source, None))
         elif _plain_datetime(serializer_field):
             plan.append((name, serializer_field.source, _AS_ISO_TIME))
         else:
