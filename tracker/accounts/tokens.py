@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import weakref
 import secrets
+import weakref
 from datetime import timedelta
 
 from django.conf import settings
@@ -130,7 +130,7 @@ def usable_token_statement(alias: str) -> str:
     columns += [f"u.{quote_name(field.column)}" for field in User._meta.concrete_fields]
     if connection.vendor == "postgresql":
         columns.append(
-            f"ARRAY(SELECT permission_id FROM {own} WHERE user_id = t.user_id UNION "
+            f"ARRAY(SELECT permission_id FROM {own} WHERE user_id = t.user_id UNION "  # noqa: S608 - model names
             "SELECT gp.permission_id FROM auth_group_permissions gp "
             f"JOIN {groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = t.user_id)"
         )
@@ -165,7 +165,7 @@ def _read_usable_token(key_hash: str, now) -> ApiToken | None:
 # that shares sessions between clients, such as PgBouncer in transaction mode, would not keep it: the
 # deployment connects to PostgreSQL directly.)
 _PREPARED_NAME = "tracker_usable_token"
-_prepared_in: "weakref.WeakSet" = weakref.WeakSet()
+_prepared_in: weakref.WeakSet = weakref.WeakSet()
 
 
 def _execute_prepared(connection, cursor, params) -> None:

@@ -157,9 +157,7 @@ def values_reader(serializer_class):
     for name, serializer_field in serializer_class().fields.items():
         if isinstance(serializer_field, serializers.SlugRelatedField):
             plan.append((name, f"{serializer_field.source}__{serializer_field.slug_field}", None))
-        elif isinstance(serializer_field, serializers.ChoiceField):  # answered as stored
-            plan.append((name, serializer_field.source, None))
-        elif type(serializer_field) in (serializers.CharField, serializers.IntegerField):  # str(text), int(number)
+        elif isinstance(serializer_field, serializers.ChoiceField) or type(serializer_field) in _AS_READ:
             plan.append((name, serializer_field.source, None))
         elif _plain_datetime(serializer_field):
             plan.append((name, serializer_field.source, _AS_ISO_TIME))
@@ -187,6 +185,8 @@ def values_reader(serializer_class):
 
 
 _AS_ISO_TIME = object()
+# Fields whose JSON is the value as read: a choice as stored, text as str(text), a number as int(number).
+_AS_READ = (serializers.CharField, serializers.IntegerField)
 
 
 def _plain_datetime(field) -> bool:
