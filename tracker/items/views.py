@@ -23,6 +23,7 @@ from tracker.items import services as item_services
 from tracker.items.filters import FlaggedItemFilter
 from tracker.items.forms import EditItemForm, LogItemForm
 from tracker.items.models import Category, FlaggedItem
+from tracker.items.rows import item_rows
 
 
 @login_required
@@ -56,6 +57,7 @@ def item_list(request):
         {
             "filters": filters,
             "page": page,
+            "rows": item_rows(page, can_select=request.user.has_perm("tracker.change_flaggeditem")),
             "query": query_without_page(request),
             "bulk_statuses": item_bulk.STATUSES_BY_HAND,
             "categories": Category.objects.filter(is_active=True).order_by("name"),

@@ -1,0 +1,68 @@
+"""The item list's rows: what each cell shows, in the reader's language and time zone, escaped."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from tests.factories import FlaggedItemFactory, make_user
+from tracker.items.models import FlaggedItem
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+
+
+def rows_of(page: bytes) -> list[str]:
+    body = page.decode().split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(row.split()) for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)]
+
+
+WORDS = {
+    "en": ["Select", "channel", "urgent", "verified", "3 hours ago", "other", "new", "2 days ago", "12,345"],
+    "id": ["Pilih", "kanal", "mendesak", "terverifikasi", "3 jam yang lalu", "lainnya", "baru", "2 hari yang lalu",
+           "12.345"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "zone", "offset"), [("en", "Asia/Jakarta", 7), ("id", "Asia/Jayapura", 9)])
+def test_each_row_shows_the_item_in_the_readers_language_and_zone(client, language, zone, offset):
+    select, channel, urgent, verified, hours_ago, other, new, days_ago, count = WORDS[language]
+    analyst = make_user("analyst", language=language, time_zone=zone)
+    with time_machine.travel(NOW - timedelta(hours=3), tick=False):
+        item = FlaggedItemFactory(
+            display="https://t.me/" + "x" * 100, urgency="urgent", sighting_count=12345,
+            status=FlaggedItem.Status.VERIFIED,
+        )  # fmt: skip
+    with time_machine.travel(NOW - timedelta(days=2), tick=False):
+        elsewhere = FlaggedItemFactory(platform=None, host="judi.example", urgency="normal", display="judi<b>&amp")
+    client.force_login(analyst)
+    with time_machine.travel(NOW, tick=False):
+        first, second = rows_of(client.get("/items/").content)
+
+    logged = f"2026-12-05T{offset:02}:00:00+{offset:02}:00"
+    assert first == (
+        f'<td class="select"><input type="checkbox" name="ids" value="{item.pk}" aria-label="{select} '
+        f'https://t.me/{"x" * 46}…"></td> <td><a href="/items/{item.pk}/">https://t.me/{"x" * 76}…</a> '
+        f'<span class="muted">{channel}</span></td> <td>{item.platform.name}</td> <td>{item.category.name}</td> '
+        f'<td><span class="badge danger">{urgent}</span></td> <td><span class="badge">{verified}</span></td> '
+        f'<td class="num">{count}</td> <td><time datetime="{logged}" title="2026-12-05 {offset:02}:00">'
+        f"{hours_ago}</time></td>"
+    )
+    logged = f"2026-12-03T{offset + 3:02}:00:00+{offset:02}:00"
+    assert second == (
+        f'<td class="select"><input type="checkbox" name="ids" value="{elsewhere.pk}" aria-label="{select} '
+        f'judi&lt;b&gt;&amp;amp"></td> <td><a href="/items/{elsewhere.pk}/">judi&lt;b&gt;&amp;amp</a> '
+        f'<span class="muted">{channel}</span></td> <td><span class="muted">{other}: judi.example</span></td> '
+        f'<td>{elsewhere.category.name}</td> <td>normal</td> <td><span class="badge">{new}</span></td> '
+        f'<td class="num">1</td> <td><time datetime="{logged}" title="2026-12-03 {offset + 3:02}:00">'
+        f"{days_ago}</time></td>"
+    )
+
+
+def test_a_reader_who_may_not_change_items_gets_no_selection_boxes(client, auditor):
+    FlaggedItemFactory()
+    client.force_login(auditor)
+    [row] = rows_of(client.get("/items/").content)
+    assert 'type="checkbox"' not in row and "<a href=" in row
