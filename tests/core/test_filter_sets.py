@@ -57,3 +57,17 @@ def test_an_api_list_builds_the_form_of_only_the_filters_it_was_asked_for(api_cl
     assert built and all(fields == ["logged_after", "status"] for fields in built)
     refused = api_client.get("/api/v1/items/", {"status": "maybe", "kind": ""})
     assert refused.status_code == 400 and list(refused.json()["error"]["fields"]) == ["status"]
+
+
+def test_a_filters_platforms_and_categories_are_read_by_one_plain_query_each():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    FlaggedItemFactory()
+    form = FlaggedItemFilter(QueryDict(""), FlaggedItem.objects.all()).form
+    with CaptureQueriesContext(connection) as queries:
+        shown = str(form["platform"]) + str(form["category"])
+    assert [query["sql"].split()[0] for query in queries] == ["SELECT", "SELECT"]  # no DECLARE … CURSOR
+    platform = FlaggedItem.objects.get().platform
+    assert f'<option value="{platform.slug}">{platform.name}</option>' in shown
+    assert '<option value="" selected>---------</option>' in shown

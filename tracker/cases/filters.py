@@ -5,11 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
 from tracker.cases.models import Case
-from tracker.core.filters import FilterSet, PickedDate
+from tracker.core.filters import FilterSet, ModelChoiceFilter, PickedDate
 
 
 class CaseFilter(FilterSet):
-    platform = django_filters.ModelChoiceFilter(
+    platform = ModelChoiceFilter(
         queryset=Platform.objects.all(), field_name="platform", to_field_name="slug", label=_("platform")
     )
     status = django_filters.ChoiceFilter(choices=Case.Status.choices, label=_("status"))

@@ -4,19 +4,19 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
-from tracker.core.filters import FilterSet, PickedDate
+from tracker.core.filters import FilterSet, ModelChoiceFilter, PickedDate
 from tracker.items.models import Category, FlaggedItem
 from tracker.items.services import text_matches
 
 
 class FlaggedItemFilter(FilterSet):
-    platform = django_filters.ModelChoiceFilter(
+    platform = ModelChoiceFilter(
         queryset=Platform.objects.all(), field_name="platform", to_field_name="slug", label=_("platform")
     )
     other_platform = django_filters.BooleanFilter(
         field_name="platform", lookup_expr="isnull", label=_("on an unknown platform")
     )
-    category = django_filters.ModelChoiceFilter(
+    category = ModelChoiceFilter(
         queryset=Category.objects.all(), field_name="category", to_field_name="slug", label=_("category")
     )
     status = django_filters.ChoiceFilter(choices=FlaggedItem.Status.choices, label=_("status"))
