@@ -143,11 +143,12 @@ def usable_token_statement(alias: str) -> str:
 def _read_usable_token(key_hash: str, now) -> ApiToken | None:
     User = get_user_model()
     connection = connections[router.db_for_read(ApiToken)]
+    params = [key_hash, connection.ops.adapt_datetimefield_value(now)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _execute_prepared(connection, cursor, [key_hash, now])
+            _execute_prepared(connection, cursor, params)
         else:
-            cursor.execute(usable_token_statement(connection.alias), [key_hash, now])
+            cursor.execute(usable_token_statement(connection.alias), params)
         row = cursor.fetchone()
     if row is None:
         return None
