@@ -1,13 +1,13 @@
 import ipaddress
-import zoneinfo
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from tracker.core.audit import audit_context
 from tracker.core.models import AuditEntry
+from tracker.core.preferences import use_preferences_of
 from tracker.core.rest import error_body
 
 # Everything is served from the tracker itself: no CDN, no web fonts, no third-party calls.
@@ -91,12 +91,7 @@ class UserPreferencesMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+            use_preferences_of(user, request)
         else:
             timezone.deactivate()
         return self.get_response(request)
