@@ -127,6 +127,8 @@ TEMPLATES = [
         },
     },
 ]
+# Inputs and selects written in Python, as Django's templates write them (tracker/core/widget_renderer.py).
+FORM_RENDERER = "tracker.core.widget_renderer.WidgetsInPython"
 
 # --- Database -----------------------------------------------------------------
 DATABASES = {
