@@ -124,3 +124,57 @@ def test_the_token_statement_is_prepared_once_per_database_session_and_again_in_
         assert authenticate_key(key).user == analyst
     assert [query["sql"].split()[0] for query in first] == ["PREPARE", "EXECUTE"]
     assert [query["sql"].split()[0] for query in second] == ["EXECUTE"]
+
+
+def test_a_signed_in_page_reads_its_person_and_their_permissions_in_one_query(analyst):
+    require_postgresql()
+    FlaggedItemFactory(logged_by=analyst)
+    page = Client()
+    page.force_login(analyst)
+    page.get("/items/")
+    with CaptureQueriesContext(connection) as queries:
+        assert page.get("/items/").status_code == 200
+    statements = [query["sql"] for query in queries]
+    about_the_person = [
+        sql for sql in statements if any(name in sql.lower() for name in ("tracker_user", "permission", "signed_in"))
+    ]
+    assert len(about_the_person) == 1 and about_the_person[0].startswith("EXECUTE tracker_signed_in_user")
+
+
+@pytest.mark.parametrize("role", [*ROLES, "superuser"])
+def test_the_signed_in_person_is_read_as_django_reads_them(role):
+    user = make_user("analyst" if role == "superuser" else role, is_superuser=role == "superuser")
+    user.user_permissions.add(Permission.objects.get(codename="view_auditentry"))
+    expected = ModelBackend().get_user(user.pk)
+    read = ModelBackendInOneQuery().get_user(str(user.pk))  # as the session keeps it
+    assert read == expected and read.__dict__.keys() >= {"username", "password", "time_zone", "language"}
+    assert [getattr(read, f.attname) for f in User._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in User._meta.concrete_fields
+    ]
+    granted = ModelBackend().get_all_permissions(fresh(user))
+    with CaptureQueriesContext(connection) as queries:
+        assert read.get_all_permissions() == granted
+        assert read.has_perm("tracker.view_auditentry")
+    if connection.vendor == "postgresql" and role != "superuser":
+        assert len(queries) == 0  # read with the person (a superuser's are every permission there is)
+
+
+def test_a_signed_in_person_who_cannot_sign_in_any_more_is_nobody(analyst):
+    backend = ModelBackendInOneQuery()
+    assert backend.get_user(str(analyst.pk + 1000)) is None
+    assert backend.get_user("not-a-number") is None
+    analyst.groups.clear()  # a role taken away counts on the next request
+    assert not backend.get_user(analyst.pk).has_perm("tracker.add_flaggeditem")
+    analyst.is_active = False
+    analyst.save()
+    assert backend.get_user(analyst.pk) is None
+
+
+def test_a_page_after_a_password_change_elsewhere_signs_the_session_out(analyst):
+    page = Client()
+    page.force_login(analyst)
+    assert page.get("/items/").status_code == 200
+    analyst.set_password("a new and long passphrase")
+    analyst.save()
+    response = page.get("/items/")
+    assert response.status_code == 302 and "/login" in response["Location"]

@@ -1,10 +1,16 @@
-"""Permission checks in one query a request."""
+"""Who is asking, and what they may do: the person and their permissions in one statement a request."""
+
+import functools
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import OuterRef, Q, Value
 from django.db.models.functions import Concat
+
+from .statements import from_row, permission_ids_column, read_row
 
 
 def granted_permission_names(user):
@@ -46,10 +52,39 @@ def keep_permissions(user_obj, names) -> None:
         user_obj._perm_cache = set(names)
 
 
+@functools.cache
+def signed_in_user_statement(alias: str) -> str:
+    """SQL for the person a session names, as ModelBackend.get_user reads them, and the ids of their permissions."""
+    User, connection = get_user_model(), connections[alias]
+    columns = [f"u.{connection.ops.quote_name(field.column)}" for field in User._meta.concrete_fields]
+    columns.append(permission_ids_column(connection, "u.id"))
+    return f"SELECT {', '.join(columns)} FROM {User._meta.db_table} u WHERE u.id = %s"  # noqa: S608 - model names
+
+
 class ModelBackendInOneQuery(ModelBackend):
     """Django's ModelBackend, reading a person's permissions (their own and their groups') in one query instead
     of two on the first check of a request; the answer is the same set, kept on the user object for the rest of
-    the request as Django keeps it. Nothing is cached across requests, so a role given or taken counts at once."""
+    the request as Django keeps it. Nothing is cached across requests, so a role given or taken counts at once.
+
+    On PostgreSQL the person a session names is read with their permissions by one prepared statement
+    (`signed_in_user_statement`), as an API token's holder is (tracker/accounts/tokens.py)."""
+
+    def get_user(self, user_id):
+        User = get_user_model()
+        connection = connections[router.db_for_read(User)]
+        if connection.vendor != "postgresql":
+            return super().get_user(user_id)
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        statement = signed_in_user_statement(connection.alias)
+        row = read_row(connection, "tracker_signed_in_user", statement, ["bigint"], [pk])
+        if row is None:
+            return None
+        user = from_row(User, connection, row[:-1])
+        keep_permissions(user, permission_names(row[-1]))
+        return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:

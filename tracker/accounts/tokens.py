@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-import weakref
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from tracker.core.models import AuditEntry
 
 from .backends import keep_permissions, permission_names
 from .models import ApiToken
+from .statements import from_row, permission_ids_column, read_row
 
 PREFIX_LENGTH = 8
 
@@ -124,16 +124,10 @@ def usable_token_statement(alias: str) -> str:
     User, connection = get_user_model(), connections[alias]
     quote_name = connection.ops.quote_name
     token_table, user_table = ApiToken._meta.db_table, User._meta.db_table
-    own = User.user_permissions.through._meta.db_table
-    groups = User.groups.through._meta.db_table
     columns = [f"t.{quote_name(field.column)}" for field in ApiToken._meta.concrete_fields]
     columns += [f"u.{quote_name(field.column)}" for field in User._meta.concrete_fields]
     if connection.vendor == "postgresql":
-        columns.append(
-            f"ARRAY(SELECT permission_id FROM {own} WHERE user_id = t.user_id UNION "  # noqa: S608 - model names
-            "SELECT gp.permission_id FROM auth_group_permissions gp "
-            f"JOIN {groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = t.user_id)"
-        )
+        columns.append(permission_ids_column(connection, "t.user_id"))
     return (
         f"SELECT {', '.join(columns)} FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id "  # noqa: S608
         "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s AND u.is_active"
@@ -144,48 +138,15 @@ def _read_usable_token(key_hash: str, now) -> ApiToken | None:
     User = get_user_model()
     connection = connections[router.db_for_read(ApiToken)]
     params = [key_hash, connection.ops.adapt_datetimefield_value(now)]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _execute_prepared(connection, cursor, params)
-        else:
-            cursor.execute(usable_token_statement(connection.alias), params)
-        row = cursor.fetchone()
+    row = read_row(
+        connection, "tracker_usable_token", usable_token_statement(connection.alias), ["text", "timestamptz"], params
+    )
     if row is None:
         return None
     token_fields, user_fields = ApiToken._meta.concrete_fields, User._meta.concrete_fields
-    token = _from_row(ApiToken, connection, row[: len(token_fields)])
-    user = _from_row(User, connection, row[len(token_fields) : len(token_fields) + len(user_fields)])
+    token = from_row(ApiToken, connection, row[: len(token_fields)])
+    user = from_row(User, connection, row[len(token_fields) : len(token_fields) + len(user_fields)])
     token.user = user
     if len(row) > len(token_fields) + len(user_fields):
         keep_permissions(user, permission_names(row[-1]))
     return token
-
-
-# The database sessions (psycopg connections) that hold the prepared token statement. PREPARE lasts as long as
-# the session, whatever becomes of the transaction it ran in; a new connection prepares it again. (A pooler
-# that shares sessions between clients, such as PgBouncer in transaction mode, would not keep it: the
-# deployment connects to PostgreSQL directly.)
-_PREPARED_NAME = "tracker_usable_token"
-_prepared_in: weakref.WeakSet = weakref.WeakSet()
-
-
-def _execute_prepared(connection, cursor, params) -> None:
-    """Run the token statement planned once per database session: planning it was half its cost."""
-    session = connection.connection
-    if session not in _prepared_in:
-        numbered = usable_token_statement(connection.alias).replace("%s", "$1", 1).replace("%s", "$2", 1)
-        cursor.execute(f"PREPARE {_PREPARED_NAME}(text, timestamptz) AS {numbered}")
-        _prepared_in.add(session)
-    cursor.execute(f"EXECUTE {_PREPARED_NAME}(%s, %s)", params)
-
-
-def _from_row(model, connection, values):
-    """A model instance from its concrete columns, converted as the ORM would convert them."""
-    converted = []
-    for field, value in zip(model._meta.concrete_fields, values, strict=True):
-        for converter in connection.ops.get_db_converters(field.get_col(model._meta.db_table)):
-            value = converter(value, field, connection)
-        for converter in field.get_db_converters(connection):
-            value = converter(value, field, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], converted)
