@@ -5,9 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils import translation
 
 from tests.factories import FlaggedItemFactory, make_user
 from tracker.items.models import FlaggedItem
+from tracker.items.rows import TimesAgo
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +69,17 @@ def test_a_reader_who_may_not_change_items_gets_no_selection_boxes(client, audit
     client.force_login(auditor)
     [row] = rows_of(client.get("/items/").content)
     assert 'type="checkbox"' not in row and "<a href=" in row
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_times_ago_are_humanizes_words_over_many_spans(language):
+    spans = [timedelta(seconds=s) for s in (0, 1, 59, 60, 3599, 3600, 86399)]
+    spans += [timedelta(days=d, seconds=s) for d in (1, 2, 6, 7, 13, 29, 30, 31, 59, 364, 365, 366, 800, 4000)
+              for s in (0, 1, 3599, 3600, 43200, 86399)]  # fmt: skip
+    spans += [timedelta(seconds=(n * 7919**3) % (12 * 365 * 86400)) for n in range(1, 300)]
+    with translation.override(language), time_machine.travel(NOW, tick=False):
+        times_ago = TimesAgo()
+        for span in spans:
+            for value in (NOW - span, NOW + span):
+                assert times_ago(value) == naturaltime(value), (span, value > NOW)
+    assert times_ago.units["month"].by_number  # the page's words were looked up once and kept

@@ -8,7 +8,7 @@ PAGE_SIZE = 50
 
 
 def list_page(request, queryset, *, sortable: dict[str, str] | None = None, default_sort: str = "",
-              page_size: int | None = None) -> KeysetPage:  # fmt: skip
+              page_size: int | None = None, values: list[str] | None = None) -> KeysetPage:  # fmt: skip
     """The page of `queryset` the request asks for, read by keyset (no OFFSET, no COUNT of the whole table).
 
     `?cursor=` comes from the previous page's links; `?sort=key` or `-key` picks a column of `sortable`
@@ -22,10 +22,12 @@ def list_page(request, queryset, *, sortable: dict[str, str] | None = None, defa
     else:
         sort = default_sort
     try:
-        page = keyset_page(queryset, page_size=page_size, cursor=request.GET.get("cursor") or None, ordering=ordering)
+        page = keyset_page(
+            queryset, page_size=page_size, cursor=request.GET.get("cursor") or None, ordering=ordering, values=values
+        )
     except BadCursor as refused:
         messages.warning(request, refused.message)
-        page = keyset_page(queryset, page_size=page_size, ordering=ordering)
+        page = keyset_page(queryset, page_size=page_size, ordering=ordering, values=values)
     page.sort = sort
     return page
 

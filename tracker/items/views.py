@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from platforms.models import Platform
 from tracker.cases import bulk as case_bulk
 from tracker.cases import services as case_services
 from tracker.cases.models import Case, CaseItem
@@ -14,7 +15,7 @@ from tracker.core import audit
 from tracker.core.bulk_pages import back_to_list, bulk_result_page, selected_ids
 from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
-from tracker.core.listing import label_rows, list_page, query_without_page
+from tracker.core.listing import list_page, query_without_page
 from tracker.core.panels import page_panels
 from tracker.evidence import services as evidence_services
 from tracker.evidence.forms import EvidenceForm
@@ -23,15 +24,13 @@ from tracker.items import services as item_services
 from tracker.items.filters import FlaggedItemFilter
 from tracker.items.forms import EditItemForm, LogItemForm
 from tracker.items.models import Category, FlaggedItem
-from tracker.items.rows import item_rows
+from tracker.items.rows import ROW_VALUES, item_rows
 
 
 @login_required
 @permission_required("tracker.view_flaggeditem", raise_exception=True)
 def item_list(request):
-    filters = FlaggedItemFilter(
-        request.GET, queryset=FlaggedItem.objects.select_related("platform", "category").order_by("-logged_at", "-id")
-    )
+    filters = FlaggedItemFilter(request.GET, queryset=FlaggedItem.objects.order_by("-logged_at", "-id"))
     items = filters.qs
     if request.GET.get("format") == "csv":
         header = [
@@ -44,23 +43,34 @@ def item_list(request):
                 item.host, item.category.slug, item.urgency, item.status, item.source, item.sighting_count,
                 item.logged_by.username, item.logged_at.isoformat(), item.last_reported_at.isoformat(),
             ]
-            for item in items.select_related("logged_by").iterator(chunk_size=2000)
+            for item in items.select_related("platform", "category", "logged_by").iterator(chunk_size=2000)
         )  # fmt: skip
         return stream_csv("flagged-items.csv", header, rows)
     page = list_page(
-        request, items, sortable={"logged": "logged_at", "reported": "last_reported_at"}, default_sort="-logged"
+        request,
+        items,
+        sortable={"logged": "logged_at", "reported": "last_reported_at"},
+        default_sort="-logged",
+        values=ROW_VALUES,
     )
-    page.object_list = label_rows(page.object_list, "kind", "urgency", "status")
+    categories = list(Category.objects.order_by("name"))  # every one a row may show; the active ones to choose
+    on_page = {row["platform_id"] for row in page if row["platform_id"] is not None}
+    rows = item_rows(
+        page,
+        platform_names=dict(Platform.objects.filter(pk__in=on_page).values_list("pk", "name")) if on_page else {},
+        category_names={category.pk: category.name for category in categories},
+        can_select=request.user.has_perm("tracker.change_flaggeditem"),
+    )
     return render(
         request,
         "items/item_list.html",
         {
             "filters": filters,
             "page": page,
-            "rows": item_rows(page, can_select=request.user.has_perm("tracker.change_flaggeditem")),
+            "rows": rows,
             "query": query_without_page(request),
             "bulk_statuses": item_bulk.STATUSES_BY_HAND,
-            "categories": Category.objects.filter(is_active=True).order_by("name"),
+            "categories": [category for category in categories if category.is_active],
         },
     )
 
