@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from tests.factories import FlaggedItemFactory, make_user
+from tests.factories import CategoryFactory, FlaggedItemFactory, make_user
 from tracker.items.models import FlaggedItem
 from tracker.items.rows import TimesAgo
 
@@ -83,3 +85,23 @@ def test_times_ago_are_humanizes_words_over_many_spans(language):
             for value in (NOW - span, NOW + span):
                 assert times_ago(value) == naturaltime(value), (span, value > NOW)
     assert times_ago.units["month"].by_number  # the page's words were looked up once and kept
+
+
+def test_the_page_reads_platforms_and_categories_once_for_its_filter_rows_and_bulk_bar(client, analyst):
+    item = FlaggedItemFactory()
+    other = FlaggedItemFactory(category=CategoryFactory(slug="retired", name="Retired", is_active=False))
+    client.force_login(analyst)
+    client.get("/items/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/items/", {"status": "new"}).content.decode()
+    tables = [re.findall(r'FROM "(\w+)"', query["sql"]) for query in queries]
+    assert sum(found == ["platforms_platform"] for found in tables) == 1
+    assert sum(found == ["tracker_category"] for found in tables) == 1
+    filter_form, bulk_bar = page.split('id="bulk-category"')[0], page.split('id="bulk-category"')[1]
+    for category in (item.category, other.category):
+        assert f'<option value="{category.slug}">{category.name}</option>' in filter_form
+    assert f'<option value="{item.platform.slug}">{item.platform.name}</option>' in filter_form
+    assert (
+        item.category.slug in bulk_bar.split("</select>")[0]
+        and other.category.slug not in bulk_bar.split("</select>")[0]
+    )

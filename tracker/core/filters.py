@@ -39,6 +39,12 @@ class FilterSet(django_filters.FilterSet):
                 filter_.method = declared.method
             self.filters[name] = filter_
 
+    def choose_from(self, **rows) -> None:
+        """Show `rows` (a list the page has read for its own use, by filter name) as those filters' choices,
+        rather than reading them again. What is submitted is still checked against the filter's queryset."""
+        for name, listed in rows.items():
+            self.form.fields[name].rows = listed
+
 
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter reads `?is_active=maybe` as "no filter"; the API says which value it could not read.
@@ -92,12 +98,14 @@ class ListedChoices(ModelChoiceIterator):
             yield ("", self.field.empty_label)
         if self.field.null_label is not None:
             yield (self.field.null_value, self.field.null_label)
-        for obj in self.queryset:
+        for obj in self.queryset if self.field.rows is None else self.field.rows:
             yield self.choice(obj)
 
 
 class ListedModelChoiceField(ModelChoiceField):
     iterator = ListedChoices
+    # The choices' rows when the page has read them already (FilterSet.choose_from); None reads the queryset.
+    rows = None
 
 
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):

@@ -53,11 +53,12 @@ def item_list(request):
         default_sort="-logged",
         values=ROW_VALUES,
     )
-    categories = list(Category.objects.order_by("name"))  # every one a row may show; the active ones to choose
-    on_page = {row["platform_id"] for row in page if row["platform_id"] is not None}
+    # Read once for the filter's choices, the rows' names and the bulk bar's categories.
+    platforms, categories = list(Platform.objects.order_by("name")), list(Category.objects.order_by("name"))
+    filters.choose_from(platform=platforms, category=categories)
     rows = item_rows(
         page,
-        platform_names=dict(Platform.objects.filter(pk__in=on_page).values_list("pk", "name")) if on_page else {},
+        platform_names={platform.pk: platform.name for platform in platforms},
         category_names={category.pk: category.name for category in categories},
         can_select=request.user.has_perm("tracker.change_flaggeditem"),
     )
