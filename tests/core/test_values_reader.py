@@ -30,6 +30,7 @@ def test_rows_read_plain_are_written_as_the_serializer_writes_them(zone):
             rows.select_related("platform", "category", "logged_by", "verified_by"), many=True
         ).data
     assert plain == [dict(row) for row in expected]
+    assert [list(row) for row in plain] == [list(row) for row in expected]  # the same order of keys, in the JSON too
     assert plain[1]["verified_by"] == verifier.username and plain[0]["verified_at"] is None
     if zone == "UTC":
         assert plain[1]["logged_at"] == "2026-01-15T23:59:59.123456Z"
