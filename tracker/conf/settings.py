@@ -362,6 +362,8 @@ BLOCKING_BIND_TIMEOUT = env.float("BLOCKING_BIND_TIMEOUT", default=10.0)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Django's database sessions, each read by one prepared statement (tracker/accounts/sessions.py).
+SESSION_ENGINE = "tracker.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)  # signed out after this long without a request
