@@ -16,5 +16,5 @@ ENTRIES = [
 
 def header_links(request) -> list[HeaderLink]:
     """Notifications beside the user's name, with the unread count: one indexed count (user, read_at) per page."""
-    count = selectors.unread_notifications(request.user).count()
+    count = selectors.unread_count(request.user)
     return [HeaderLink(_("Notifications"), reverse("notifications-list"), "notification-count", count)]

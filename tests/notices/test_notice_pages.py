@@ -8,13 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from notices import ladder, notifications, sending
+from notices import ladder, notifications, selectors, sending
 from notices.models import Notice, NoticeItem, Notification, PlatformReply, Rebuttal, Sanction
-from tests.factories import PlatformFactory
+from tests.factories import PlatformFactory, make_user
 from tests.factories_notices import case_with_items
+from tests.services import require_postgresql
 from tracker.core.actors import SWEEP
 from tracker.items.models import FlaggedItem
 
@@ -356,3 +359,19 @@ def test_outcome_choices_match_the_model():
     from notices.forms import OUTCOME_CHOICES
 
     assert {value for value, _label in OUTCOME_CHOICES} == set(NoticeItem.Outcome.values)
+
+
+def test_the_unread_count_beside_a_name_is_the_querysets_count_read_by_a_prepared_statement(
+    liaison_officer, supervisor
+):
+    require_postgresql()
+    for title in ("one", "two", "three"):
+        notifications.notify(liaison_officer, kind="deadline_reminder", case=None, notice=None, title=title)
+    Notification.objects.filter(title="one").update(read_at=timezone.now())
+    notifications.notify(supervisor, kind="rebuttal", case=None, notice=None, title="theirs")
+    for person in (liaison_officer, supervisor, make_user("auditor")):
+        assert selectors.unread_count(person) == selectors.unread_notifications(person).count()
+    assert selectors.unread_count(liaison_officer) == 2
+    with CaptureQueriesContext(connection) as queries:
+        selectors.unread_count(liaison_officer)
+    assert [query["sql"].split("(")[0] for query in queries] == ["EXECUTE tracker_unread_count"]

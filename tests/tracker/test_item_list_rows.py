@@ -5,14 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from tests.factories import CategoryFactory, FlaggedItemFactory, make_user
 from tracker.items.models import FlaggedItem
-from tracker.items.rows import TimesAgo
+from tracker.items.rows import TimesAgo, grouped
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +105,10 @@ def test_the_page_reads_platforms_and_categories_once_for_its_filter_rows_and_bu
         item.category.slug in bulk_bar.split("</select>")[0]
         and other.category.slug not in bulk_bar.split("</select>")[0]
     )
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_counts_are_grouped_as_intcomma_groups_them(language):
+    with translation.override(language):
+        for number in (0, 1, 7, 999, 1000, 1001, 12345, 999999, 2_800_000, -1, -999, -1000, -123456):
+            assert grouped(number) == intcomma(number), number

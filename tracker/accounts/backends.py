@@ -10,7 +10,7 @@ from django.db import connections, router
 from django.db.models import OuterRef, Q, Value
 from django.db.models.functions import Concat
 
-from .statements import from_row, permission_ids_column, read_row
+from tracker.core.prepared import from_row, read_row
 
 
 def granted_permission_names(user):
@@ -50,6 +50,19 @@ def keep_permissions(user_obj, names) -> None:
     assigned, and an inactive person none: both are left to the backend."""
     if user_obj.is_active and not user_obj.is_superuser:
         user_obj._perm_cache = set(names)
+
+
+def permission_ids_column(connection, user_id: str) -> str:
+    """SQL for the ids of the permissions the person `user_id` (a column) holds, their own and their groups'."""
+    User, quote_name = get_user_model(), connection.ops.quote_name
+    own = User.user_permissions.through._meta.db_table
+    in_groups = User.groups.through._meta.db_table
+    granted = Group.permissions.through._meta.db_table
+    return (
+        f"ARRAY(SELECT permission_id FROM {quote_name(own)} WHERE user_id = {user_id} UNION "  # noqa: S608
+        f"SELECT gp.permission_id FROM {quote_name(granted)} gp "
+        f"JOIN {quote_name(in_groups)} ug ON ug.group_id = gp.group_id WHERE ug.user_id = {user_id})"
+    )
 
 
 @functools.cache

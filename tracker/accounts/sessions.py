@@ -1,7 +1,7 @@
 """Django's database session store, reading a session by one statement prepared once per database session.
 
 Every signed-in page reads its session first; through the ORM, composing that query cost more than running it.
-The statement is written once from the Session model (tracker/accounts/statements.py); the answer is Django's:
+The statement is written once from the Session model (tracker/core/prepared.py); the answer is Django's:
 the session's data while it has not expired, nothing otherwise. Writing, expiring and clearing sessions are
 Django's own.
 """
@@ -12,7 +12,7 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
-from .statements import from_row, read_row
+from tracker.core.prepared import from_row, read_row
 
 
 @functools.cache

@@ -23,10 +23,10 @@ from tracker.core import audit
 from tracker.core.actors import is_system
 from tracker.core.errors import DomainError, NotPermitted
 from tracker.core.models import AuditEntry
+from tracker.core.prepared import from_row, read_row
 
-from .backends import keep_permissions, permission_names
+from .backends import keep_permissions, permission_ids_column, permission_names
 from .models import ApiToken
-from .statements import from_row, permission_ids_column, read_row
 
 PREFIX_LENGTH = 8
 

@@ -71,6 +71,11 @@ class TimesAgo:
         return naturaltime(value)
 
 
+def grouped(number: int) -> str:
+    """intcomma's digits in groups, skipped for the common count below a thousand (it has no group to mark)."""
+    return str(number) if -1000 < number < 1000 else intcomma(number)
+
+
 def choice_labels(field_name: str) -> dict:
     """Value -> label of an item field's choices, translated once for the page."""
     return {value: str(label) for value, label in FlaggedItem._meta.get_field(field_name).flatchoices}
@@ -107,7 +112,7 @@ def item_rows(items, *, platform_names: dict, category_names: dict, can_select: 
                 category_names[item["category_id"]],
                 urgency_label,
                 statuses.get(item["status"], item["status"]),
-                intcomma(item["sighting_count"]),
+                grouped(item["sighting_count"]),
                 logged.isoformat(),
                 logged.strftime("%Y-%m-%d %H:%M"),
                 time_ago(item["logged_at"]),

@@ -1,33 +1,18 @@
-"""The statements every request runs to know who is asking, written once and prepared once per database session.
+"""The few statements every request runs, written once and prepared once per database session.
 
-Reading a person (by API token or by session) and their permissions is the cost every request pays first. The
-ORM composes each query anew on every request, and that composing, more than the database's work, was most of
-its cost. These statements are written once from the models' metadata and, on PostgreSQL, planned once per
-database session with SQL PREPARE, which lasts as long as the session, whatever becomes of the transaction it ran
-in; a new connection prepares them again. (A pooler that shares sessions between clients, such as PgBouncer in
-transaction mode, would not keep them: the deployment connects to PostgreSQL directly.)
+Every request first reads who is asking (their session, or API token, and their permissions) and every page
+the count beside their name. The ORM composes each query anew on every request, and that composing, more than
+the database's work, was most of their cost. These statements are written once from the models' metadata and,
+on PostgreSQL, planned once per database session with SQL PREPARE, which lasts as long as the session, whatever
+becomes of the transaction it ran in; a new connection prepares them again. (A pooler that shares sessions
+between clients, such as PgBouncer in transaction mode, would not keep them: the deployment connects to
+PostgreSQL directly.) Everything else goes through the ORM.
 """
 
 import weakref
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-
 # Statement name -> the database sessions (psycopg connections) that have prepared it.
 _prepared_in: dict[str, weakref.WeakSet] = {}
-
-
-def permission_ids_column(connection, user_id: str) -> str:
-    """SQL for the ids of the permissions the person `user_id` (a column) holds, their own and their groups'."""
-    User, quote_name = get_user_model(), connection.ops.quote_name
-    own = User.user_permissions.through._meta.db_table
-    in_groups = User.groups.through._meta.db_table
-    granted = Group.permissions.through._meta.db_table
-    return (
-        f"ARRAY(SELECT permission_id FROM {quote_name(own)} WHERE user_id = {user_id} UNION "  # noqa: S608
-        f"SELECT gp.permission_id FROM {quote_name(granted)} gp "
-        f"JOIN {quote_name(in_groups)} ug ON ug.group_id = gp.group_id WHERE ug.user_id = {user_id})"
-    )
 
 
 def read_row(connection, name: str, sql: str, types: list[str], params: list):
