@@ -161,14 +161,14 @@ def test_the_item_page_links_next_and_previous_by_cursor_keeping_the_filters(cli
     client.force_login(analyst)
     first = client.get("/items/", {"status": "new"})
     page = first.context["page"]
-    assert [item.pk for item in page] == _newest_first(items)[:50]
+    assert [row["id"] for row in page] == _newest_first(items)[:50]
     assert page.has_next and not page.has_previous
     html = first.content.decode()
     assert 'rel="next" href="?status=new&amp;cursor=' in html and "page=" not in html
     second = client.get("/items/", {"status": "new", "cursor": page.next_cursor}).context["page"]
-    assert [item.pk for item in second] == _newest_first(items)[50:100]
+    assert [row["id"] for row in second] == _newest_first(items)[50:100]
     back = client.get("/items/", {"status": "new", "cursor": second.previous_cursor}).context["page"]
-    assert [item.pk for item in back] == [item.pk for item in page]
+    assert [row["id"] for row in back] == [row["id"] for row in page]
 
 
 def test_the_item_page_reads_no_offset_and_counts_no_whole_table(client, analyst):
@@ -198,7 +198,7 @@ def test_a_bad_cursor_on_a_page_shows_the_first_page_with_a_warning(client, anal
     client.force_login(analyst)
     response = client.get("/items/", {"cursor": "forged"})
     assert response.status_code == 200
-    assert [item.pk for item in response.context["page"]] == _newest_first(items)
+    assert [row["id"] for row in response.context["page"]] == _newest_first(items)
     assert "start again from the first page" in response.content.decode()
 
 
@@ -208,9 +208,9 @@ def test_sortable_headers_sort_the_page_by_an_indexed_column_keeping_filters(cli
     html = client.get("/items/", {"status": "new"}).content.decode()
     assert 'href="?status=new&amp;sort=logged"' in html  # the default, newest first, offers oldest first
     oldest_first = client.get("/items/", {"status": "new", "sort": "logged"}).context["page"]
-    assert [item.pk for item in oldest_first] == _newest_first(items)[::-1]
+    assert [row["id"] for row in oldest_first] == _newest_first(items)[::-1]
     unknown = client.get("/items/", {"sort": "description"}).context["page"]
-    assert [item.pk for item in unknown] == _newest_first(items)
+    assert [row["id"] for row in unknown] == _newest_first(items)
 
 
 @pytest.mark.parametrize("size", [3, 70])
@@ -293,7 +293,7 @@ def test_every_list_page_walks_by_cursor_in_every_sort_order(client, make_user, 
             response = client.get(url, params)
             assert response.status_code == 200, (url, sort)
             page = response.context["page"]
-            seen.extend(row.pk for row in page)
+            seen.extend(row["id"] if isinstance(row, dict) else row.pk for row in page)  # the item list reads values
             if not page.has_next:
                 break
             params = ({"sort": sort} if sort else {}) | {"cursor": page.next_cursor}

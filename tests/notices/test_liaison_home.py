@@ -112,6 +112,7 @@ def test_the_home_page_query_count_does_not_grow_with_the_notices(
         assert client.get(reverse("home")).status_code == 200
 
 
-# Session, user and permissions (one query), the header's unread count, then the desk: awaiting, prepared, unread
-# notifications and their count, mail in triage (the awaiting count only when the list is cut short).
-HOME_QUERIES = 10
+# The session, the person with their permissions (one statement), the header's unread count, then the desk:
+# awaiting, prepared, unread notifications and their count, mail in triage (the awaiting count only when the list
+# is cut short).
+HOME_QUERIES = 9

@@ -53,7 +53,7 @@ def test_the_platform_list_runs_the_same_queries_however_many_rows(client, analy
     platforms_with_everything(count)
     client.force_login(analyst)
     client.get("/platforms/")  # warm the session and permission caches
-    with django_assert_num_queries(6):  # 5 for the page, 1 for the header's unread notifications
+    with django_assert_num_queries(5):  # session, person and permissions, unread count, 2 for the page
         response = client.get("/platforms/")
     assert len(response.context["page"].object_list) == count
 
@@ -63,7 +63,7 @@ def test_the_advisory_list_runs_the_same_queries_however_many_rows(client, analy
     platforms_with_everything(count)
     client.force_login(analyst)
     client.get("/platforms/advisories/")
-    with django_assert_num_queries(10):  # 9 for the page, 1 for the header's unread notifications
+    with django_assert_num_queries(9):  # session, person and permissions, unread count, 6 for the page
         response = client.get("/platforms/advisories/")
     assert len(response.context["page"].object_list) == count
 
