@@ -68,10 +68,11 @@ def permission_ids_column(connection, user_id: str) -> str:
 @functools.cache
 def signed_in_user_statement(alias: str) -> str:
     """SQL for the person a session names, as ModelBackend.get_user reads them, and the ids of their permissions."""
-    User, connection = get_user_model(), connections[alias]
-    columns = [f"u.{connection.ops.quote_name(field.column)}" for field in User._meta.concrete_fields]
-    columns.append(permission_ids_column(connection, "u.id"))
-    return f"SELECT {', '.join(columns)} FROM {User._meta.db_table} u WHERE u.id = %s"  # noqa: S608 - model names
+    User, quote_name = get_user_model(), connections[alias].ops.quote_name
+    columns = [f"u.{quote_name(field.column)}" for field in User._meta.concrete_fields]
+    columns.append(permission_ids_column(connections[alias], "u.id"))
+    table, pk = quote_name(User._meta.db_table), quote_name(User._meta.pk.column)
+    return f"SELECT {', '.join(columns)} FROM {table} u WHERE u.{pk} = %s"  # noqa: S608 - names from the model
 
 
 class ModelBackendInOneQuery(ModelBackend):
