@@ -85,13 +85,13 @@ class ModelBackendInOneQuery(ModelBackend):
 
     def get_user(self, user_id):
         User = get_user_model()
-        connection = connections[router.db_for_read(User)]
-        if connection.vendor != "postgresql":
-            return super().get_user(user_id)
         try:
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
+        connection = connections[router.db_for_read(User)]
+        if connection.vendor != "postgresql":
+            return super().get_user(pk)
         statement = signed_in_user_statement(connection.alias)
         row = read_row(connection, "tracker_signed_in_user", statement, ["bigint"], [pk])
         if row is None:
