@@ -40,6 +40,11 @@ def query_without_page(request) -> str:
     return query.urlencode()
 
 
+def choice_labels(model, field_name: str) -> dict:
+    """Value -> label of a model field's choices, translated once for the page."""
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
 def label_rows(rows, *field_names: str):
     """Set `<field>_label` on each row: the choice's label, translated once per list rather than once per row
     (`get_<field>_display` hashes and translates every choice of the field on each call)."""
@@ -47,9 +52,7 @@ def label_rows(rows, *field_names: str):
     if not rows:
         return rows
     model = type(rows[0])
-    labels = {
-        name: {value: str(label) for value, label in model._meta.get_field(name).flatchoices} for name in field_names
-    }
+    labels = {name: choice_labels(model, name) for name in field_names}
     for row in rows:
         for name, by_value in labels.items():
             value = getattr(row, name)

@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from tracker.core.listing import choice_labels
 from tracker.items.models import FlaggedItem
 
 ROW = (
@@ -76,16 +77,11 @@ def grouped(number: int) -> str:
     return str(number) if -1000 < number < 1000 else intcomma(number)
 
 
-def choice_labels(field_name: str) -> dict:
-    """Value -> label of an item field's choices, translated once for the page."""
-    return {value: str(label) for value, label in FlaggedItem._meta.get_field(field_name).flatchoices}
-
-
 def item_rows(items, *, platform_names: dict, category_names: dict, can_select: bool) -> SafeString:
     """A <tr> for each item (a dict of ROW_VALUES), in the current language and time zone; `platform_names`
     and `category_names` map the rows' platform and category ids to names."""
     select_label, other_label = _("Select"), _("other")
-    kinds, urgencies, statuses = choice_labels("kind"), choice_labels("urgency"), choice_labels("status")
+    kinds, urgencies, statuses = (choice_labels(FlaggedItem, name) for name in ("kind", "urgency", "status"))
     time_ago = TimesAgo()
     zone = timezone.get_current_timezone()
     # One reverse for the page: the detail address with a marker where each row's number goes.
