@@ -87,6 +87,13 @@ def test_times_ago_are_humanizes_words_over_many_spans(language):
     assert times_ago.units["month"].by_number  # the page's words were looked up once and kept
 
 
+def table_read(sql: str) -> str | None:
+    """The table a statement reads: the ORM's `SELECT ... FROM "table"`, or the statement prepared from one
+    (tracker.core.prepared names it after its table)."""
+    found = re.match(r"EXECUTE tracker_rows_(\w+)_[0-9a-f]{16}\b", sql) or re.match(r'SELECT .*? FROM "(\w+)"', sql)
+    return found.group(1) if found else None
+
+
 def test_the_page_reads_platforms_and_categories_once_for_its_filter_rows_and_bulk_bar(client, analyst):
     item = FlaggedItemFactory()
     other = FlaggedItemFactory(category=CategoryFactory(slug="retired", name="Retired", is_active=False))
@@ -94,9 +101,8 @@ def test_the_page_reads_platforms_and_categories_once_for_its_filter_rows_and_bu
     client.get("/items/")
     with CaptureQueriesContext(connection) as queries:
         page = client.get("/items/", {"status": "new"}).content.decode()
-    tables = [re.findall(r'FROM "(\w+)"', query["sql"]) for query in queries]
-    assert sum(found == ["platforms_platform"] for found in tables) == 1
-    assert sum(found == ["tracker_category"] for found in tables) == 1
+    tables = [table_read(query["sql"]) for query in queries]
+    assert tables.count("platforms_platform") == 1 and tables.count("tracker_category") == 1
     filter_form, bulk_bar = page.split('id="bulk-category"')[0], page.split('id="bulk-category"')[1]
     for category in (item.category, other.category):
         assert f'<option value="{category.slug}">{category.name}</option>' in filter_form

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tracker.accounts.models import SavedFilter
 from tracker.core.errors import DomainError, NotPermitted
+from tracker.core.prepared import fetch_prepared
 
 # The lists whose filters can be saved: their URL names.
 LISTS = ("items-list", "cases-list", "notices-list", "notices-mail-list", "audit-list", "blocking-order-list")
@@ -62,7 +63,7 @@ def delete_filter(*, user, saved: SavedFilter) -> None:
 def filters_of(user, list_name: str) -> list[SavedFilter]:
     if not user.is_authenticated:
         return []
-    return list(SavedFilter.objects.filter(user=user, list_name=list_name))
+    return fetch_prepared(SavedFilter.objects.filter(user=user, list_name=list_name))
 
 
 def address_of(saved: SavedFilter) -> str:

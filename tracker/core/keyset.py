@@ -28,6 +28,7 @@ from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext as _
 
 from tracker.core.errors import DomainError
+from tracker.core.prepared import fetch_prepared
 
 # Above this many rows a list says "about" and shows the planner's estimate instead of counting.
 EXACT_COUNT_LIMIT = 1000
@@ -235,7 +236,7 @@ def keyset_page(queryset, *, page_size: int, cursor: str | None = None, ordering
         rows_query = rows_query.values(*fields, *[key.name for key in keys if key.name not in fields])
     if position is not None:
         rows_query = rows_query.filter(_beyond(walk, position))
-    rows = list(rows_query[: page_size + 1])
+    rows = fetch_prepared(rows_query[: page_size + 1])
     more = len(rows) > page_size
     rows = rows[:page_size]
     if backward:
