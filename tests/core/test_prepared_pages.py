@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from platforms.models import Platform
 from tests.factories import FlaggedItemFactory
 from tests.services import require_postgresql
 from tracker.core import prepared
@@ -148,3 +149,21 @@ def test_a_new_database_session_prepares_again(items):
     assert held_statements() == set()  # a new session holds nothing
     assert fetch_prepared(queryset.all()) == list(queryset.all())
     assert held_statements() == {name}
+
+
+@pytest.mark.parametrize(
+    ("where", "types", "ordering"),
+    [
+        ({}, (), None),
+        ({}, (), ["-slug"]),
+        ({"kind": "channel"}, ("text",), ["-logged_at", "id"]),
+    ],
+)
+def test_instances_read_by_a_statement_written_once_are_the_orms(items, where, types, ordering):
+    FlaggedItem.objects.filter(pk=items[0].pk).update(kind="channel")
+    model = Platform if not where else FlaggedItem
+    with CaptureQueriesContext(connection) as sent:
+        read = prepared.read_instances(model, where=where, types=types, ordering=ordering)
+    expected = list(model.objects.filter(**where).order_by(*(ordering or model._meta.ordering)))
+    assert read and [vars(row) | {"_state": None} for row in read] == [vars(row) | {"_state": None} for row in expected]
+    assert sent.captured_queries[-1]["sql"].startswith(f"EXECUTE tracker_rows_{model._meta.db_table}_")

@@ -2,6 +2,8 @@
 address, and deletes it; nobody sees or deletes another's."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tracker.accounts import saved_filters
 from tracker.accounts.models import SavedFilter
@@ -60,3 +62,23 @@ def test_the_api_lists_saves_and_deletes_ones_own_filters(api_client, analyst, m
     assert refused.status_code == 400 and "shared" in refused.content.decode()
     assert api_client.delete(f"/api/v1/saved-filters/{created.json()['id']}/").status_code == 204
     assert not SavedFilter.objects.filter(user=analyst).exists()
+
+
+def test_a_persons_filters_of_a_list_are_read_as_the_orm_reads_them(analyst, make_user):
+    other = make_user("analyst")
+    for user, list_name, name, query in [
+        (analyst, "items-list", "weekly", "status=new"),
+        (analyst, "items-list", "Abuse", "category=abuse&urgency=urgent"),
+        (analyst, "items-list", "all", ""),
+        (analyst, "cases-list", "mine", "owner=me"),
+        (other, "items-list", "theirs", "status=closed"),
+    ]:
+        saved_filters.save_filter(user=user, list_name=list_name, name=name, query=query)
+    with CaptureQueriesContext(connection) as sent:
+        read = saved_filters.filters_of(analyst, "items-list")
+    expected = list(SavedFilter.objects.filter(user=analyst, list_name="items-list"))
+    assert [entry.name for entry in read] == ["Abuse", "all", "weekly"] == [entry.name for entry in expected]
+    assert [vars(entry) | {"_state": None} for entry in read] == [vars(entry) | {"_state": None} for entry in expected]
+    if connection.vendor == "postgresql":
+        assert sent.captured_queries[-1]["sql"].startswith("EXECUTE tracker_rows_accounts_savedfilter_")
+    assert saved_filters.filters_of(other, "cases-list") == []

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tracker.accounts.models import SavedFilter
 from tracker.core.errors import DomainError, NotPermitted
-from tracker.core.prepared import fetch_prepared
+from tracker.core.prepared import read_instances
 
 # The lists whose filters can be saved: their URL names.
 LISTS = ("items-list", "cases-list", "notices-list", "notices-mail-list", "audit-list", "blocking-order-list")
@@ -61,9 +61,10 @@ def delete_filter(*, user, saved: SavedFilter) -> None:
 
 
 def filters_of(user, list_name: str) -> list[SavedFilter]:
+    """The person's saved filters of the list, in the model's order: every list page shows them."""
     if not user.is_authenticated:
         return []
-    return fetch_prepared(SavedFilter.objects.filter(user=user, list_name=list_name))
+    return read_instances(SavedFilter, where={"user": user.pk, "list_name": list_name}, types=("bigint", "text"))
 
 
 def address_of(saved: SavedFilter) -> str:

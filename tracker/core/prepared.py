@@ -14,6 +14,7 @@ session, not on every page, is most of what a list page costs the database.
 """
 
 import datetime
+import functools
 import hashlib
 import re
 import uuid
@@ -22,7 +23,7 @@ from collections import OrderedDict
 from contextlib import nullcontext
 from decimal import Decimal
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, router, transaction
 
 # Statement name -> the database sessions (psycopg connections) that have prepared it.
 _prepared_in: dict[str, weakref.WeakSet] = {}
@@ -31,19 +32,62 @@ _prepared_in: dict[str, weakref.WeakSet] = {}
 def read_row(connection, name: str, sql: str, types: list[str], params: list):
     """The first row of `sql` (with %s placeholders of `types`), prepared as `name` on PostgreSQL; or None."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            session = connection.connection
-            prepared = _prepared_in.setdefault(name, weakref.WeakSet())
-            if session not in prepared:
-                numbered = sql
-                for number in range(1, len(types) + 1):
-                    numbered = numbered.replace("%s", f"${number}", 1)
-                cursor.execute(f"PREPARE {name}({', '.join(types)}) AS {numbered}")
-                prepared.add(session)
-            cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
-        else:
-            cursor.execute(sql, params)
+        _execute_named(cursor, connection, name, sql, types, params)
         return cursor.fetchone()
+
+
+def read_rows(connection, name: str, sql: str, types: list[str], params: list) -> list:
+    """Every row of `sql`, prepared as `name` on PostgreSQL, as read_row."""
+    with connection.cursor() as cursor:
+        _execute_named(cursor, connection, name, sql, types, params)
+        return cursor.fetchall()
+
+
+def _execute_named(cursor, connection, name: str, sql: str, types: list[str], params: list) -> None:
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    session = connection.connection
+    prepared = _prepared_in.setdefault(name, weakref.WeakSet())
+    if session not in prepared:
+        numbered = sql
+        for number in range(1, len(types) + 1):
+            numbered = numbered.replace("%s", f"${number}", 1)
+        declared = f"({', '.join(types)})" if types else ""
+        cursor.execute(f"PREPARE {name}{declared} AS {numbered}")
+        prepared.add(session)
+    arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+    cursor.execute(f"EXECUTE {name}{arguments}", params)
+
+
+def read_instances(model, *, where: dict | None = None, types: tuple[str, ...] = (), ordering=None) -> list:
+    """What `model.objects.filter(**where).order_by(*ordering)` reads (`where`: field names and non-null values of
+    the SQL `types`; `ordering` the model's by default), by a statement written once from the model's metadata
+    and prepared once per database session, for the small lists every page shows."""
+    connection = connections[router.db_for_read(model)]
+    where = where or {}
+    statement = _instances_statement(model, connection.alias, tuple(where), tuple(ordering or model._meta.ordering))
+    digest = hashlib.blake2b(statement.encode(), digest_size=8).hexdigest()
+    name = f"tracker_rows_{model._meta.db_table[:32]}_{digest}"
+    rows = read_rows(connection, name, statement, list(types), list(where.values()))
+    return [from_row(model, connection, row) for row in rows]
+
+
+@functools.cache
+def _instances_statement(model, alias: str, where: tuple[str, ...], ordering: tuple[str, ...]) -> str:
+    quote_name = connections[alias].ops.quote_name
+    meta = model._meta
+    columns = ", ".join(quote_name(field.column) for field in meta.concrete_fields)
+    conditions = " AND ".join(f"{quote_name(meta.get_field(name).column)} = %s" for name in where)
+    order = ", ".join(
+        f"{quote_name(meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
+        for name in ordering
+    )
+    return (
+        f"SELECT {columns} FROM {quote_name(meta.db_table)}"  # noqa: S608 - names from the model
+        + (f" WHERE {conditions}" if conditions else "")
+        + (f" ORDER BY {order}" if order else "")
+    )
 
 
 def from_row(model, connection, values):

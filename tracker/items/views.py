@@ -17,7 +17,7 @@ from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import list_page, query_without_page
 from tracker.core.panels import page_panels
-from tracker.core.prepared import fetch_prepared
+from tracker.core.prepared import fetch_prepared, read_instances
 from tracker.evidence import services as evidence_services
 from tracker.evidence.forms import EvidenceForm
 from tracker.items import bulk as item_bulk
@@ -55,7 +55,7 @@ def item_list(request):
         values=ROW_VALUES,
     )
     # Read once for the filter's choices, the rows' names and the bulk bar's categories.
-    platforms = fetch_prepared(Platform.objects.order_by("name"))
+    platforms = read_instances(Platform, ordering=["name"])
     categories = fetch_prepared(Category.objects.order_by("name"))
     filters.choose_from(platform=platforms, category=categories)
     rows = item_rows(
