@@ -20,6 +20,7 @@ from django.test.utils import _TestState
 from tests.factories import FlaggedItemFactory, api_token
 from tests.services import require_postgresql
 from tracker.core.keyset import encode_cursor
+from tracker.core.prepared import fetch_prepared
 from tracker.items.models import FlaggedItem
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -135,6 +136,13 @@ def test_item_lists_beside_the_bare_query(analyst, monkeypatch):
     for name, call_api, call_values in cases:
         api_ms, values_ms = median_ms(call_api, call_values)
         print(f"{name:<34} {api_ms:>8.2f} {values_ms:>10.2f} {api_ms / values_ms:>10.2f}x")
+    # For reference: the lists run their page as a prepared statement (tracker.core.prepared), which the bare
+    # query above does not; here is the bare query run that way too.
+    first_values = rows.order_by(*ORDER).values(*VALUES)
+    prepared_ms, values_ms = median_ms(lambda: fetch_prepared(first_values[:50]), lambda: list(first_values[:50]))
+    print(
+        f"the first page's bare query prepared, as the lists run theirs: {prepared_ms:.2f} ms ({values_ms:.2f} unprepared)"
+    )
     print(f"{'':<34} {'HTML ms':>8} {'API ms':>10} {'HTML/API':>11}")
     for name, params in [
         ("first page of 50", {}),

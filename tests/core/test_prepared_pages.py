@@ -11,15 +11,15 @@ from django.db import connection, transaction
 from django.db.models import BinaryField, BooleanField, IntegerChoices, Value
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from platforms.models import Platform
-from tests.factories import FlaggedItemFactory
+from tests.factories import CategoryFactory, FlaggedItemFactory
 from tests.services import require_postgresql
 from tracker.core import prepared
 from tracker.core.keyset import keyset_page
 from tracker.core.prepared import fetch_prepared
-from tracker.items.models import FlaggedItem
+from tracker.items.models import Category, FlaggedItem
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +167,18 @@ def test_instances_read_by_a_statement_written_once_are_the_orms(items, where, t
     expected = list(model.objects.filter(**where).order_by(*(ordering or model._meta.ordering)))
     assert read and [vars(row) | {"_state": None} for row in read] == [vars(row) | {"_state": None} for row in expected]
     assert sent.captured_queries[-1]["sql"].startswith(f"EXECUTE tracker_rows_{model._meta.db_table}_")
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_instances_ordered_by_a_translated_field_follow_the_readers_language(language):
+    require_postgresql()
+    CategoryFactory(slug="first-in-english", name_en="Aaa bench", name_ind="Zzz bench")
+    CategoryFactory(slug="first-in-bahasa", name_en="Zzz bench", name_ind="Aaa bench")
+    with translation.override(language):
+        read = [category.slug for category in prepared.read_instances(Category, ordering=["name"])]
+        expected = [category.slug for category in Category.objects.order_by("name")]
+        names = [category.name for category in prepared.read_instances(Category, ordering=["name"])]
+    assert read == expected
+    first = "first-in-english" if language == "en" else "first-in-bahasa"
+    assert read.index(first) < read.index({"first-in-english", "first-in-bahasa"}.difference([first]).pop())
+    assert "Aaa bench" in names and "Zzz bench" in names

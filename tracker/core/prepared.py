@@ -61,12 +61,14 @@ def _execute_named(cursor, connection, name: str, sql: str, types: list[str], pa
 
 
 def read_instances(model, *, where: dict | None = None, types: tuple[str, ...] = (), ordering=None) -> list:
-    """What `model.objects.filter(**where).order_by(*ordering)` reads (`where`: field names and non-null values of
-    the SQL `types`; `ordering` the model's by default), by a statement written once from the model's metadata
-    and prepared once per database session, for the small lists every page shows."""
+    """What `model.objects.filter(**where).order_by(*ordering)` reads (`where`: untranslated fields and non-null
+    values of the SQL `types`; `ordering` the model's by default), by a statement written once from the model's
+    metadata and prepared once per database session, for the small lists every page shows."""
     connection = connections[router.db_for_read(model)]
     where = where or {}
-    statement = _instances_statement(model, connection.alias, tuple(where), tuple(ordering or model._meta.ordering))
+    # The ordering as the model's manager writes it: a translated field's is the reader's language's column.
+    ordering = tuple(model._default_manager.order_by(*(ordering or model._meta.ordering)).query.order_by)
+    statement = _instances_statement(model, connection.alias, tuple(where), ordering)
     digest = hashlib.blake2b(statement.encode(), digest_size=8).hexdigest()
     name = f"tracker_rows_{model._meta.db_table[:32]}_{digest}"
     rows = read_rows(connection, name, statement, list(types), list(where.values()))

@@ -17,7 +17,7 @@ from tracker.core.csv_export import stream_csv
 from tracker.core.errors import DomainError, show_on_form
 from tracker.core.listing import list_page, query_without_page
 from tracker.core.panels import page_panels
-from tracker.core.prepared import fetch_prepared, read_instances
+from tracker.core.prepared import read_instances
 from tracker.evidence import services as evidence_services
 from tracker.evidence.forms import EvidenceForm
 from tracker.items import bulk as item_bulk
@@ -56,7 +56,7 @@ def item_list(request):
     )
     # Read once for the filter's choices, the rows' names and the bulk bar's categories.
     platforms = read_instances(Platform, ordering=["name"])
-    categories = fetch_prepared(Category.objects.order_by("name"))
+    categories = read_instances(Category, ordering=["name"])
     filters.choose_from(platform=platforms, category=categories)
     rows = item_rows(
         page,
