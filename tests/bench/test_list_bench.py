@@ -140,9 +140,7 @@ def test_item_lists_beside_the_bare_query(analyst, monkeypatch):
     # query above does not; here is the bare query run that way too.
     first_values = rows.order_by(*ORDER).values(*VALUES)
     prepared_ms, values_ms = median_ms(lambda: fetch_prepared(first_values[:50]), lambda: list(first_values[:50]))
-    print(
-        f"the first page's bare query prepared, as the lists run theirs: {prepared_ms:.2f} ms ({values_ms:.2f} unprepared)"
-    )
+    print(f"the first page's bare query prepared, as lists run theirs: {prepared_ms:.2f} ms ({values_ms:.2f} not)")
     print(f"{'':<34} {'HTML ms':>8} {'API ms':>10} {'HTML/API':>11}")
     for name, params in [
         ("first page of 50", {}),
