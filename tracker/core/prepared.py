@@ -236,6 +236,8 @@ def _prepare(connection, name: str, sql: str, types: list[str], held: OrderedDic
         with guard, connection.cursor() as cursor:
             cursor.execute(f"PREPARE {name}{declared} AS {numbered}")
     except DatabaseError:
+        if len(_not_preparable) >= 1000:  # kept small: a name is only a saved attempt
+            _not_preparable.clear()
         _not_preparable.add(name)
         return False
     held[name] = None
