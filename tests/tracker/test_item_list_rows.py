@@ -9,10 +9,14 @@ from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
 from tests.factories import CategoryFactory, FlaggedItemFactory, make_user
 from tracker.items.models import FlaggedItem
-from tracker.items.rows import TimesAgo, grouped
+from tracker.items.rows import TimesAgo, _escaped, grouped
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +122,9 @@ def test_counts_are_grouped_as_intcomma_groups_them(language):
     with translation.override(language):
         for number in (0, 1, 7, 999, 1000, 1001, 12345, 999999, 2_800_000, -1, -999, -1000, -123456):
             assert grouped(number) == intcomma(number), number
+
+
+def test_a_rows_values_are_escaped_as_conditional_escape_escapes_them():
+    lazy_safe = lazy(mark_safe, SafeString)("<i>kept</i>")
+    values = ["plain", "<b>&\"'", mark_safe("<em>safe</em>"), gettext_lazy("Select"), lazy_safe, 7, None]
+    assert [_escaped(value) for value in values] == [conditional_escape(value) for value in values]

@@ -50,14 +50,21 @@ def _execute_named(cursor, connection, name: str, sql: str, types: list[str], pa
     session = connection.connection
     prepared = _prepared_in.setdefault(name, weakref.WeakSet())
     if session not in prepared:
-        numbered = sql
-        for number in range(1, len(types) + 1):
-            numbered = numbered.replace("%s", f"${number}", 1)
-        declared = f"({', '.join(types)})" if types else ""
-        cursor.execute(f"PREPARE {name}{declared} AS {numbered}")
+        cursor.execute(_prepare_statement(name, sql, types))
         prepared.add(session)
-    arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
-    cursor.execute(f"EXECUTE {name}{arguments}", params)
+    cursor.execute(_execute_statement(name, params), params)
+
+
+def _prepare_statement(name: str, sql: str, types: list[str]) -> str:
+    """`PREPARE name(types) AS` the ORM-style `sql` (%s placeholders, %% for %); ValueError if it holds another
+    placeholder."""
+    declared = f"({', '.join(types)})" if types else ""
+    return f"PREPARE {name}{declared} AS {_numbered(sql)}"
+
+
+def _execute_statement(name: str, params) -> str:
+    """`EXECUTE name(%s, ...)`, one placeholder for each of `params`."""
+    return f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
 
 
 def read_instances(model, *, where: dict | None = None, types: tuple[str, ...] = (), ordering=None) -> list:
@@ -69,9 +76,9 @@ def read_instances(model, *, where: dict | None = None, types: tuple[str, ...] =
     # The ordering as the model's manager writes it: a translated field's is the reader's language's column.
     ordering = tuple(model._default_manager.order_by(*(ordering or model._meta.ordering)).query.order_by)
     statement = _instances_statement(model, connection.alias, tuple(where), ordering)
-    digest = hashlib.blake2b(statement.encode(), digest_size=8).hexdigest()
-    name = f"tracker_rows_{model._meta.db_table[:32]}_{digest}"
-    rows = read_rows(connection, name, statement, list(types), list(where.values()))
+    rows = read_rows(
+        connection, _statement_name(model._meta.db_table, statement), statement, list(types), list(where.values())
+    )
     return [from_row(model, connection, row) for row in rows]
 
 
@@ -183,8 +190,14 @@ def _parameter_type(value) -> str | None:
     return None
 
 
-def _numbered(sql: str) -> str | None:
-    """The ORM's SQL with $1, $2, ... for its %s placeholders and % for its %%; None if it holds anything else."""
+@functools.lru_cache(maxsize=1024)
+def _statement_name(table: str, key: str) -> str:
+    """Named after the table it reads, so that the database's logs and pg_prepared_statements say what it is."""
+    return f"tracker_rows_{table[:32]}_{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}"
+
+
+def _numbered(sql: str) -> str:
+    """The ORM's SQL with $1, $2, ... for its %s placeholders and % for its %%; ValueError if it holds another."""
     count = 0
 
     def number(match):
@@ -192,14 +205,11 @@ def _numbered(sql: str) -> str | None:
         if match.group(1) == "%":
             return "%"
         if match.group(1) != "s":
-            raise ValueError(match.group(0))
+            raise ValueError(f"not a placeholder the ORM writes: {match.group(0)!r}")
         count += 1
         return f"${count}"
 
-    try:
-        return _PLACEHOLDER.sub(number, sql)
-    except ValueError:
-        return None
+    return _PLACEHOLDER.sub(number, sql)
 
 
 def _executed_prepared(connection, table: str, sql: str, params) -> tuple[str, tuple]:
@@ -209,9 +219,7 @@ def _executed_prepared(connection, table: str, sql: str, params) -> tuple[str, t
     types = [_parameter_type(value) for value in params]
     if None in types:
         return sql, params
-    # Named after the table it reads, so that the database's logs and pg_prepared_statements say what it is.
-    digest = hashlib.blake2b(f"{sql}|{types}".encode(), digest_size=8).hexdigest()
-    name = f"tracker_rows_{table[:32]}_{digest}"
+    name = _statement_name(table, f"{sql}|{types}")
     if name in _not_preparable:
         return sql, params
     session = connection.connection
@@ -220,22 +228,17 @@ def _executed_prepared(connection, table: str, sql: str, params) -> tuple[str, t
         held.move_to_end(name)
     elif not _prepare(connection, name, sql, types, held):
         return sql, params
-    arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
-    return f"EXECUTE {name}{arguments}", params
+    return _execute_statement(name, params), params
 
 
 def _prepare(connection, name: str, sql: str, types: list[str], held: OrderedDict) -> bool:
-    numbered = _numbered(sql)
-    if numbered is None:
-        _not_preparable.add(name)
-        return False
-    declared = f"({', '.join(types)})" if types else ""
     try:
+        statement = _prepare_statement(name, sql, types)
         # In a transaction, a refusal must not spoil it: the attempt gets a savepoint of its own.
         guard = transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext()
         with guard, connection.cursor() as cursor:
-            cursor.execute(f"PREPARE {name}{declared} AS {numbered}")
-    except DatabaseError:
+            cursor.execute(statement)
+    except (ValueError, DatabaseError):
         if len(_not_preparable) >= 1000:  # kept small: a name is only a saved attempt
             _not_preparable.clear()
         _not_preparable.add(name)
